@@ -1,0 +1,3 @@
+from zhidu.cli import main
+
+main()

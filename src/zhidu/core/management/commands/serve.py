@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Start zhidu's web server (waitress; the embedded default needs no other server)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from zhidu.wsgi import application
+
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        host, port = options["host"], options["port"]
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+        db = settings.DATABASES["default"]
+        self.stdout.write(f"zhidu is running at http://{shown}:{port}/  (database: {db['ENGINE'].rsplit('.', 1)[-1]}"
+                          f" {db['NAME']})")
+        self.stdout.write("Stop with Ctrl-C.")
+        serve(application, host=host, port=port, threads=options["threads"], ident="zhidu")

@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("my-work/", views.my_work, name="my_work"),
+    path("org/", views.org, name="org"),
+    path("org/units/<int:unit_id>/", views.unit_detail, name="unit"),
+    path("audit/", views.audit, name="audit"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
