@@ -9,7 +9,7 @@ from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued with `zhidu token create`; the admin only lists them."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -81,12 +82,12 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         items.append({"field": ".".join(loc) or "request", "message": str(err.get("msg", ""))})
-    return error_response(request, 422, "validation_error", "invalid request", items)
+    return error_response(request, 422, "validation_error", _("请求参数有误。"), items)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "unauthorized", "authentication required")
+    return error_response(request, 401, "unauthorized", _("需要登录或有效的接口令牌。"))
 
 
 @api.exception_handler(HttpError)
@@ -96,13 +97,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", "not found")
+    return error_response(request, 404, "not_found", _("未找到。"))
 
 
 def current_actor(request: HttpRequest) -> Person:
     person = access.actor_for_user(request.user)
     if person is None:
-        raise ZhiduError("this account is not linked to a person", code="no_person", status=403)
+        raise ZhiduError(_("此账户未关联人员档案。"), code="no_person", status=403)
     return person
 
 
@@ -166,7 +167,7 @@ def unit_people(request: HttpRequest, unit_id: int, subtree: bool = False) -> li
     actor = current_actor(request)
     unit = OrgUnit.objects.filter(pk=unit_id).first()
     if unit is None:
-        raise NotFoundError("unit")
+        raise NotFoundError(_("未找到此单位。"))
     return list(selectors.people_in_unit(actor, unit, subtree=subtree))
 
 

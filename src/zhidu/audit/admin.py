@@ -9,7 +9,7 @@ from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: audit events cannot be added, edited or deleted through the admin."""
 
     list_display = ("at", "stream", "seq", "actor_label", "action", "subject_type", "subject_id")

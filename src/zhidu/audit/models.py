@@ -34,6 +34,9 @@ class AuditStream(models.Model):
         verbose_name = _("审计链")
         verbose_name_plural = _("审计链")
 
+    def __str__(self) -> str:
+        return f"{self.name}@{self.last_seq}"
+
 
 class AuditEvent(models.Model):
     stream = models.CharField(_("链"), max_length=100)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhidu.core.errors import PermissionDeniedError
 from zhidu.org import access
@@ -86,7 +87,7 @@ def events_for(actor: access.Actor, *, unit: OrgUnit | None = None) -> QuerySet[
     else:
         paths = access.scope_paths(actor, "audit.view")
         if paths == []:
-            raise PermissionDeniedError("audit.view")
+            raise PermissionDeniedError(_("无权查看审计日志（audit.view）。"))
         ids = None if paths is None else list(access.units_in_scope(actor, "audit.view").values_list("id", flat=True))
     qs = AuditEvent.objects.all()
     if ids is not None:

@@ -13,14 +13,14 @@ from zhidu.audit.services import record
 from zhidu.org.access import actor_for_user
 
 
-class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedModelAdmin(admin.ModelAdmin):
     def _actor(self, request: HttpRequest) -> Any:
         return actor_for_user(request.user) or f"admin:{request.user.get_username()}"
 
     def _unit_id(self, obj: models.Model) -> int | None:
         return getattr(obj, "unit_id", None)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             record(self._actor(request), "admin.change" if change else "admin.add", obj,

@@ -154,6 +154,6 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser | None) -> Person | No
     if user is None or not user.is_authenticated:
         return None
     try:
-        return Person.objects.get(user=user)
+        return Person.objects.get(user_id=user.pk)
     except Person.DoesNotExist:
         return None

@@ -14,7 +14,7 @@ class OrganizationAdmin(AuditedModelAdmin):
     list_display = ("code", "name")
 
 
-class AdoptionInline(admin.TabularInline):  # type: ignore[type-arg]
+class AdoptionInline(admin.TabularInline):
     model = Adoption
     extra = 0
 

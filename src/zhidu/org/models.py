@@ -53,7 +53,7 @@ class OrgUnit(models.Model):
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=32, choices=UnitKind.choices)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    regulations = models.ManyToManyField(
+    regulations = models.ManyToManyField(  # type: ignore[var-annotated]
         "rulebook.Regulation", through="Adoption", related_name="units", blank=True
     )
 
@@ -177,3 +177,6 @@ class Adoption(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "regulation"], name="adoption_unit_regulation_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.regulation_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from zhidu.core.masking import mask_email, mask_id_number, mask_phone
 
@@ -49,7 +50,7 @@ def visible_units(actor: access.Actor) -> QuerySet[OrgUnit]:
 
 def people_in_unit(actor: access.Actor, unit: OrgUnit, *, subtree: bool = False) -> list[PersonView]:
     access.require(actor, "org.view_people", unit)
-    lookup = {"employments__unit__path__startswith": unit.path} if subtree else {"employments__unit": unit}
+    lookup: dict[str, object] = {"employments__unit__path__startswith": unit.path} if subtree else {"employments__unit": unit}
     people = (
         Person.objects.filter(employments__ended_on__isnull=True, **lookup)
         .distinct()
@@ -66,14 +67,14 @@ def get_person(actor: access.Actor, person_id: int) -> PersonView:
     try:
         person = Person.objects.get(pk=person_id)
     except Person.DoesNotExist:
-        raise NotFoundError("person") from None
+        raise NotFoundError(_("未找到此人员。")) from None
     if isinstance(actor, Person) and actor.pk == person.pk:
         return person_view(actor, person)
     units = [e.unit for e in person.employments.select_related("unit")]
     if not units:
         units = list(OrgUnit.objects.filter(organization_id=person.organization_id, parent__isnull=True))
     if not any(access.can(actor, "org.view_people", u) for u in units):
-        raise NotFoundError("person")
+        raise NotFoundError(_("未找到此人员。"))
     return person_view(actor, person)
 
 

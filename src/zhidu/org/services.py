@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhidu.audit.services import record
-from zhidu.core.errors import FieldError, ValidationFailed
+from zhidu.core.errors import FieldError, PermissionDeniedError, ValidationFailed
 from zhidu.rulebook.models import Regulation
 
 from . import access
@@ -28,7 +28,7 @@ def _path_for(unit: OrgUnit) -> str:
 def create_organization(actor: access.Actor, *, code: str, name: str, root_name: str | None = None) -> OrgUnit:
     """A new organization with its top unit. Only the system (CLI, demo) creates organizations."""
     if not isinstance(actor, access.SystemActor):
-        raise access.PermissionDeniedError(_("只有系统管理命令可以创建组织。"))
+        raise PermissionDeniedError(_("只有系统管理命令可以创建组织。"))
     org = Organization.objects.create(code=code, name=name)
     root = OrgUnit.objects.create(organization=org, code=code, name=root_name or name, kind=UnitKind.ORGANIZATION)
     root.path = _path_for(root)

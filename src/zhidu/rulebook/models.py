@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+
 class Regulation(models.Model):
     """A regulation a unit can adopt: one of P1–P11, or the organization's own."""
 

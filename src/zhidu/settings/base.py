@@ -149,7 +149,6 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("ZHIDU_STATIC_ROOT") or DATA_DIR / "static")
 # The embedded default serves static files from the installed packages directly
 # (no collectstatic, no CDN: users' intranets often have no internet).
 WHITENOISE_USE_FINDERS = True

@@ -5,11 +5,12 @@ Requires SECRET_KEY and ALLOWED_HOSTS in the environment; serves behind HTTPS.
 """
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import DATA_DIR, env_bool, env_list
 
 DEBUG = False
 if not os.environ.get("SECRET_KEY"):
@@ -26,6 +27,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("ZHIDU_HSTS_SECONDS", str(60 * 60 * 24 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("ZHIDU_HSTS_PRELOAD", True)
 WHITENOISE_USE_FINDERS = False
+STATIC_ROOT = Path(os.environ.get("ZHIDU_STATIC_ROOT") or DATA_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

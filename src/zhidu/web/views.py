@@ -67,5 +67,5 @@ def audit(request: HttpRequest) -> HttpResponse:
     except PermissionDeniedError:
         raise PermissionDenied from None
     report = audit_selectors.verify_chains() if request.method == "POST" else None
-    template = "web/_audit_report.html" if request.htmx and report else "web/audit.html"
+    template = "web/_audit_report.html" if getattr(request, "htmx", False) and report else "web/audit.html"
     return render(request, template, {"events": events, "report": report})

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib import admin
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import RequestFactory
+
+from zhidu.audit.models import AppendOnlyError, AuditEvent
+from zhidu.audit.selectors import verify_chains
+from zhidu.audit.services import record
+from zhidu.org import services
+from zhidu.org.access import SYSTEM
+from zhidu.org.models import UnitKind
+
+
+def verify_output() -> tuple[bool, str]:
+    out = io.StringIO()
+    try:
+        call_command("audit", "verify", stdout=out)
+    except CommandError:
+        return False, out.getvalue()
+    return True, out.getvalue()
+
+
+@pytest.mark.django_db
+def test_every_service_write_is_audited_with_actor_and_unit(tree, make_person) -> None:  # type: ignore[no-untyped-def]
+    hr = make_person(tree.hotel, role="hr")
+    person = services.create_person(hr, unit=tree.front, name="李四", phone="13700000000")
+    ev = AuditEvent.objects.filter(action="org.create_person", subject_id=str(person.pk)).get()
+    assert ev.actor_id == hr.pk and ev.unit_id == tree.front.pk and ev.payload["name"] == "李四"
+    services.update_person(hr, person, unit=tree.front, phone="13711111111")
+    upd = AuditEvent.objects.get(action="org.update_person", subject_id=str(person.pk))
+    # personal data is named as changed, never copied into the trail
+    assert upd.payload["changed"] == ["phone"] and "13711111111" not in str(upd.payload)
+
+
+@pytest.mark.django_db
+def test_adoption_cites_the_regulation(tree) -> None:  # type: ignore[no-untyped-def]
+    services.adopt_regulation(tree.admin, tree.hotel, code="P7", adopted_on=dt.date(2026, 1, 1))
+    ev = AuditEvent.objects.get(action="org.adopt_regulation")
+    assert ev.clauses == ["P7"]
+
+
+@pytest.mark.django_db
+def test_chain_verifies_then_an_edit_in_the_database_is_found(tree) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        services.create_unit(tree.admin, parent=tree.hotel, code=f"team{i}", name=f"小组{i}", kind=UnitKind.TEAM)
+    ok, text = verify_output()
+    assert ok and text.startswith("OK:")
+
+    victim = AuditEvent.objects.filter(action="org.create_unit", payload__code="team2").get()
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+                    ["someone else", victim.pk])
+    ok, text = verify_output()
+    assert not ok
+    assert f"stream {victim.stream} seq {victim.seq} (event #{victim.pk})" in text
+    assert "edited" in text
+
+
+@pytest.mark.django_db
+def test_a_deleted_event_is_found(tree) -> None:  # type: ignore[no-untyped-def]
+    for i in range(3):
+        services.create_unit(tree.admin, parent=tree.hotel, code=f"t{i}", name=f"组{i}", kind=UnitKind.TEAM)
+    last = AuditEvent.objects.filter(action="org.create_unit").order_by("-id").first()
+    assert last is not None
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [last.pk])  # noqa: S608
+    report = verify_chains()
+    assert not report.ok and report.breaks[0].stream == last.stream
+
+
+@pytest.mark.django_db
+def test_a_payload_edit_is_found(tree) -> None:  # type: ignore[no-untyped-def]
+    services.adopt_regulation(tree.admin, tree.hotel, code="P4", adopted_on=dt.date(2026, 1, 1))
+    ev = AuditEvent.objects.get(action="org.adopt_regulation")
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET payload = %s WHERE id = %s",  # noqa: S608
+                    ['{"regulation": "P7", "adopted_on": "2026-01-01"}', ev.pk])
+    report = verify_chains()
+    assert [b.event_id for b in report.breaks] == [ev.pk]
+
+
+@pytest.mark.django_db
+def test_events_cannot_be_changed_or_deleted_through_the_app(tree) -> None:  # type: ignore[no-untyped-def]
+    ev = AuditEvent.objects.first()
+    assert ev is not None
+    ev.action = "forged"
+    with pytest.raises(AppendOnlyError):
+        ev.save()
+    with pytest.raises(AppendOnlyError):
+        ev.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().update(action="forged")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    model_admin = admin.site._registry[AuditEvent]
+    request = RequestFactory().get("/")
+    assert not model_admin.has_change_permission(request, ev)
+    assert not model_admin.has_delete_permission(request, ev)
+    assert not model_admin.has_add_permission(request)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_refuses_to_run_outside_a_transaction(tree) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RuntimeError):
+        record(SYSTEM, "x", tree.root)
+
+
+@pytest.mark.django_db
+def test_a_failed_service_leaves_no_event(tree) -> None:  # type: ignore[no-untyped-def]
+    count = AuditEvent.objects.count()
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        record(SYSTEM, "x", tree.root, unit_id=tree.root.pk)
+        raise ZeroDivisionError
+    assert AuditEvent.objects.count() == count
+    assert verify_chains().ok
+
+
+@pytest.mark.django_db
+def test_streams_are_per_unit(tree) -> None:  # type: ignore[no-untyped-def]
+    services.adopt_regulation(tree.admin, tree.hotel, code="P7", adopted_on=dt.date(2026, 1, 1))
+    services.adopt_regulation(tree.admin, tree.marketing, code="P4", adopted_on=dt.date(2026, 1, 1))
+    streams = set(AuditEvent.objects.filter(action="org.adopt_regulation").values_list("stream", flat=True))
+    assert streams == {f"unit:{tree.hotel.pk}", f"unit:{tree.marketing.pk}"}
