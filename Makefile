@@ -45,9 +45,10 @@ typecheck: $(VENV)/.installed-dev
 browser:
 	@bash scripts/ensure-chromium.sh
 
-## Re-extract and compile translations (needs GNU gettext).
+## Re-extract translations (needs GNU gettext), fill in the English table, compile.
 messages: $(VENV)/.installed-dev
-	cd src/zhidu && ../../$(BIN)/zhidu makemessages -l en -l zh_Hans --no-obsolete --add-location file
+	cd src/zhidu && ../../$(BIN)/zhidu makemessages -l en --no-obsolete --add-location file
+	$(BIN)/python scripts/translations_en.py
 	$(BIN)/python scripts/compile_messages.py
 
 bench: $(VENV)/.installed-dev
