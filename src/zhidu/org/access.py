@@ -3,7 +3,8 @@
 Every service and selector asks this module before it reads or writes. A role held over a unit
 covers that unit and every unit below it (``OrgUnit.path`` prefix), for the role's dates.
 
-``POLICY`` is the whole authorization matrix: action → roles allowed. Loosening it makes
+``POLICY`` is the whole authorization matrix: action → roles allowed (modules add theirs with
+``register_actions`` in ``AppConfig.ready()``). Loosening it makes
 ``tests/test_authorization_matrix.py`` fail, on purpose.
 """
 
@@ -40,6 +41,20 @@ POLICY: dict[str, frozenset[str]] = {
     "org.adopt_regulation": frozenset({R.ADMIN, R.GENERAL_MANAGER}),
     "audit.view": frozenset({R.ADMIN, R.HR, R.GENERAL_MANAGER}),
 }
+
+
+def register_actions(actions: dict[str, set[str] | frozenset[str]]) -> None:
+    """Add a module's actions to the policy (from its ``AppConfig.ready()``).
+
+    Each action must be new: a module cannot widen another module's action.
+    """
+    for action, roles in actions.items():
+        if action in POLICY and POLICY[action] != frozenset(roles):
+            raise ValueError(f"action {action!r} is already defined with other roles")
+        unknown = set(roles) - set(Role.values)
+        if unknown:
+            raise ValueError(f"action {action!r}: unknown roles {sorted(unknown)}")
+        POLICY[action] = frozenset(roles)
 
 
 @dataclass(frozen=True)
