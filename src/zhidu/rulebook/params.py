@@ -24,6 +24,8 @@ YAML format, one file per regulation (``default/P7.yaml``)::
         note: 超过 excludes the number (counting conventions)
         interpretation: true        # a stated interpretation an organization may change
         choices: [a, b]             # type choice only
+        quantity: late_minutes      # optional: thresholds on the same quantity share a name, so the
+                                    # linter can find overlaps/gaps between them (e.g. ≤ 3 vs ≥ 3 days)
         versions:                   # optional dated values; the top-level value applies otherwise
           - {value: 30, effective_from: 2000-01-01, effective_until: 2026-12-31}
     conflicts:
@@ -33,6 +35,7 @@ YAML format, one file per regulation (``default/P7.yaml``)::
         description: …
         description_en: …
         resolved_by: p7.dismissal_basis
+        parameters: [p7.a, p7.b]    # optional: the threshold parameters that overlap or conflict
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class ParamDef:
     interpretation: bool = False
     choices: tuple[str, ...] = ()
     source: str = ""
+    quantity: str = ""
 
     def value_on(self, on: dt.date) -> Any:
         for version in self.versions:
@@ -114,6 +118,7 @@ class Conflict:
     description_en: str = ""
     resolved_by: str | None = None
     source: str = ""
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,16 @@ def _parse_value(ptype: str, raw: Any, choices: tuple[str, ...]) -> Any:
     raise ValueError(f"unknown type {ptype!r}")
 
 
+def parse_value(ptype: str, raw: Any, choices: tuple[str, ...] = ()) -> Any:
+    """A stored or typed-in value as the parameter's type (``ValueError`` saying what was expected)."""
+    return _parse_value(ptype, raw, choices)
+
+
+def to_json(value: Any) -> Any:
+    """A typed value as JSON (Decimal → str, date/time → ISO text, tuple → list)."""
+    return _jsonable(value)
+
+
 def _date(raw: Any, default: dt.date | None) -> dt.date | None:
     if raw is None:
         return default
@@ -342,7 +357,7 @@ def load_rulebook(directory: Path | None = None, files: list[Path] | None = None
         book.params[key] = ParamDef(
             key=key, type=ptype, clauses=clauses, versions=tuple(versions), unit=str(raw.get("unit", "")),
             comparison=comparison, note=str(raw.get("note", "")), interpretation=bool(raw.get("interpretation")),
-            choices=choices, source=name,
+            choices=choices, source=name, quantity=str(raw.get("quantity") or ""),
         )
 
     for name, raw in pending_conflicts:
@@ -358,9 +373,13 @@ def load_rulebook(directory: Path | None = None, files: list[Path] | None = None
             problems.append(f"{where}.clauses: {detail}")
         elif raw.get("resolved_by") and raw["resolved_by"] not in book.params:
             problems.append(f"{where}.resolved_by: unknown parameter {raw['resolved_by']!r}")
+        elif [k for k in raw.get("parameters") or () if k not in book.params]:
+            missing = [k for k in raw.get("parameters") or () if k not in book.params]
+            problems.append(f"{where}.parameters: unknown parameters {missing}")
         else:
             book.conflicts.append(Conflict(str(cid), kind, clauses, str(raw.get("description", "")),
-                                           str(raw.get("description_en", "")), raw.get("resolved_by"), name))
+                                           str(raw.get("description_en", "")), raw.get("resolved_by"), name,
+                                           tuple(raw.get("parameters") or ())))
     if problems:
         raise RulebookError(problems)
     return book
