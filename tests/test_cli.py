@@ -49,6 +49,7 @@ def test_production_settings_pass_check_deploy(tmp_path) -> None:  # type: ignor
         "ZHIDU_DATA_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run([exe, "check", "--deploy", "--fail-level", "WARNING"], env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
