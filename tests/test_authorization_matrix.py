@@ -23,6 +23,9 @@ EXPECTED: dict[str, set[str]] = {
     "org.assign_roles": {"admin", "hr"},
     "org.adopt_regulation": {"admin", "general_manager"},
     "audit.view": {"admin", "hr", "general_manager"},
+    "rulebook.view": {"admin", "hr", "general_manager", "department_manager", "duty_officer", "duty_director",
+                      "complaint_handler", "complaint_verifier", "volunteer_organizer"},
+    "rulebook.manage": {"admin", "general_manager"},
 }
 
 

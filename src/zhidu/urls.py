@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("rulebook/", include("zhidu.rulebook.urls")),
     path("", include("zhidu.web.urls")),
 ]

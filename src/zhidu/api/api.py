@@ -183,3 +183,9 @@ class VersionOut(Schema):
 @api.get("/version", auth=None, response=VersionOut, tags=["meta"])
 def version(request: HttpRequest) -> dict[str, str]:
     return {"version": __version__}
+
+
+# Modules' routers (imported last: they use the schemas and helpers above).
+from zhidu.rulebook.api import router as rulebook_router  # noqa: E402
+
+api.add_router("/rulebook", rulebook_router)
