@@ -162,6 +162,14 @@ def test_lint_reports_a_gap_within_a_clause_as_a_warning(tmp_path: Path) -> None
     assert report.ok
     [gap] = report.warnings
     assert gap.kind == "threshold" and "恰好 3 天" in gap.message and "都不适用" in gap.message
+    # Once a conflicts entry declares it, the gap is reported with that entry instead.
+    declared = text + """\
+conflicts:
+  - {id: sick-gap, kind: ambiguity, clauses: [P90.1], description: 恰好3天未规定。, resolved_by: p90.scheme,
+     parameters: [p90.short, p90.long]}
+"""
+    report = lint(load_rulebook(write(tmp_path, declared)), D2026)
+    assert report.warnings == [] and "都不适用" in report.of_kind("ambiguity")[0].message
 
 
 def test_lint_conflict_without_resolving_parameter_is_an_error(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ It reports, for one date:
   or overlap with no resolving parameter, or whose resolving parameter has no value in force
   (an ambiguity with no resolving parameter is a warning: some are notes); two threshold
   parameters on the same ``quantity`` that overlap (e.g. ``le 3`` and ``ge 3`` days both cover
-  exactly 3) without a ``conflicts`` entry that declares it;
-* **warnings** — thresholds of the same clause that leave a gap (``lt 3`` and ``gt 3``: exactly 3 is
-  covered by neither); rules citing unknown clauses; enforced clauses with no registered rule;
+  exactly 3) without a ``conflicts`` entry that declares it (listing both in ``parameters``, or
+  with no ``parameters`` and clauses naming both);
+* **warnings** — undeclared thresholds of the same clause that leave a gap (``lt 3`` and ``gt 3``:
+  exactly 3 is covered by neither); rules citing unknown clauses; enforced clauses with no registered rule;
   problems the caller found in the database (passed in as ``extra``);
 * **info** — each declared conflict / overlap / ambiguity with the parameter that resolves it and
   its value in force (and, for listed threshold parameters, where they overlap with the values in
@@ -134,14 +135,14 @@ def describe_relation(a: Param, b: Param, rel: Relation) -> str:
     args = {"a": _threshold_text(a), "b": _threshold_text(b), "low": rel.low, "high": rel.high,
             "unit": f" {unit}" if unit and unit != "%" else unit}
     if rel.kind == "overlap" and rel.point:
-        return gettext("%(a)s 与 %(b)s 在恰好 %(low)s%(unit)s 时同时适用（重叠）") % args
+        return gettext("%(a)s 与 %(b)s 在恰好 %(low)s%(unit)s时同时适用（重叠）") % args
     if rel.kind == "overlap":
-        return gettext("%(a)s 与 %(b)s 在 %(low)s–%(high)s%(unit)s 之间同时适用（重叠）") % args
+        return gettext("%(a)s 与 %(b)s 在 %(low)s–%(high)s%(unit)s之间同时适用（重叠）") % args
     if rel.kind == "gap" and rel.point:
-        return gettext("%(a)s 与 %(b)s 在恰好 %(low)s%(unit)s 时都不适用（空缺）") % args
+        return gettext("%(a)s 与 %(b)s 在恰好 %(low)s%(unit)s时都不适用（空缺）") % args
     if rel.kind == "gap":
-        return gettext("%(a)s 与 %(b)s 在 %(low)s 与 %(high)s%(unit)s 之间都不适用（空缺）") % args
-    return gettext("%(a)s 与 %(b)s 在 %(low)s%(unit)s 处衔接，无重叠") % args
+        return gettext("%(a)s 与 %(b)s 在 %(low)s 与 %(high)s%(unit)s之间都不适用（空缺）") % args
+    return gettext("%(a)s 与 %(b)s 在 %(low)s%(unit)s处衔接，无重叠") % args
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,12 +218,12 @@ def lint(book: Rulebook, on: dt.date, params: ParamSet | None = None, *,
             a_def, b_def = book.params[a_key], book.params[b_key]
             clauses = tuple(dict.fromkeys(a_def.clauses + b_def.clauses))
             text = describe_relation(a, b, rel)
+            declared = frozenset((a_key, b_key)) in declared_pairs or any(
+                not c.parameters and set(a_def.clauses) & set(c.clauses) and set(b_def.clauses) & set(c.clauses)
+                for c in book.conflicts)
+            if declared:
+                continue  # reported with its conflicts entry above
             if rel.kind == "overlap":
-                declared = frozenset((a_key, b_key)) in declared_pairs or any(
-                    not c.parameters and set(a_def.clauses) & set(c.clauses) and set(b_def.clauses) & set(c.clauses)
-                    for c in book.conflicts)
-                if declared:
-                    continue  # reported with its conflicts entry above
                 add(Finding("error", "threshold", quantity,
                             text + gettext("；规则库没有声明这一重叠（conflicts）。"), clauses, a_key, None, a_def.source))
             elif set(a_def.clauses) & set(b_def.clauses):

@@ -261,7 +261,7 @@ def clause_detail(clause_id: str, on: dt.date, unit: OrgUnit | None = None, *,
                                  for v in pdef.versions],
                     "overrides": [],
                 })
-    rules = [{"id": rid, "clauses": list(r.clauses), "doc": r.doc.splitlines()[0] if r.doc else ""}
+    rules = [{"id": rid, "clauses": list(r.clauses), "doc": " ".join(r.doc.split("\n\n")[0].split())}
              for rid, r in sorted(rules_registry().items()) if clause_id in r.clauses]
     conflicts = [{"id": c.id, "kind": c.kind, "clauses": list(c.clauses), "description": c.description,
                   "description_en": c.description_en, "resolved_by": c.resolved_by,

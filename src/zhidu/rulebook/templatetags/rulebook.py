@@ -29,6 +29,11 @@ def comparison_label(comparison: str | None) -> str:
 
 
 @register.filter
+def comparison_symbol(comparison: str | None) -> str:
+    return explain.comparison_symbol(comparison)
+
+
+@register.filter
 def unit_label(unit: str) -> str:
     return explain.unit_label(unit)
 
