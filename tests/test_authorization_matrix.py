@@ -26,6 +26,11 @@ EXPECTED: dict[str, set[str]] = {
     "rulebook.view": {"admin", "hr", "general_manager", "department_manager", "duty_officer", "duty_director",
                       "complaint_handler", "complaint_verifier", "volunteer_organizer"},
     "rulebook.manage": {"admin", "general_manager"},
+    "obligations.view_unit": {"general_manager", "department_manager", "duty_director"},
+    "obligations.manage": {"general_manager", "department_manager", "duty_director"},
+    "obligations.extend_approve": {"general_manager", "department_manager"},
+    "obligations.waive": {"general_manager"},
+    "obligations.view_compliance": {"general_manager", "department_manager", "hr"},
 }
 
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rulebook/", include("zhidu.rulebook.urls")),
+    path("obligations/", include("zhidu.obligations.urls")),
     path("", include("zhidu.web.urls")),
 ]

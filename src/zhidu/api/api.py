@@ -189,3 +189,7 @@ def version(request: HttpRequest) -> dict[str, str]:
 from zhidu.rulebook.api import router as rulebook_router  # noqa: E402
 
 api.add_router("/rulebook", rulebook_router)
+
+from zhidu.obligations.api import router as obligations_router  # noqa: E402
+
+api.add_router("/obligations", obligations_router)

@@ -172,6 +172,10 @@ AXES_VERBOSE = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhidu@localhost")
+# SMS and phone-call notifications: a class with send_sms(phone, text) and place_call(phone, text)
+# (zhidu.obligations.backends: FileSmsBackend writes ZHIDU_SMS_LOG, ConsoleSmsBackend prints).
+ZHIDU_SMS_BACKEND = os.environ.get("ZHIDU_SMS_BACKEND", "zhidu.obligations.backends.FileSmsBackend")
+ZHIDU_SMS_LOG = Path(os.environ.get("ZHIDU_SMS_LOG") or DATA_DIR / "sms.log")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

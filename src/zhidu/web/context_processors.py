@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from zhidu.core.modules import entries
+from zhidu.core.modules import entries, with_badges
 from zhidu.org import access
 
 
@@ -17,4 +17,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         e for e in entries()
         if e.action is None or (actor is not None and access.can_anywhere(actor, e.action))
     ]
-    return {"nav_entries": visible, "actor": actor}
+    return {"nav_entries": with_badges(visible, actor), "actor": actor}

@@ -30,8 +30,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
+    from zhidu.obligations import selectors as obligations
+    from zhidu.obligations.models import State
+
     actor = _actor(request)
+    module = request.GET.get("module") or None
+    state = request.GET.get("state") if request.GET.get("state") in State.values else None
     return render(request, "web/my_work.html", {
+        "items": obligations.inbox(actor, module=module, state=state),
+        "modules": obligations.inbox_modules(actor), "module": module or "",
+        "states": State.choices, "state": state or "",
         "roles": list(selectors.roles_of(actor)),
         "employments": list(actor.employments.select_related("unit").filter(ended_on__isnull=True)),
     })

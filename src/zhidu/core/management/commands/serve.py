@@ -15,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
+        parser.add_argument("--no-jobs", action="store_true",
+                            help="do not run `zhidu tick` in-process every 60 s (run it from cron or a worker)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -28,5 +30,10 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         self.stdout.write(f"zhidu is running at http://{shown}:{port}/  (database: {db['ENGINE'].rsplit('.', 1)[-1]}"
                           f" {db['NAME']})")
+        if not options["no_jobs"]:
+            from zhidu.obligations.jobs import start_ticker
+
+            start_ticker(60.0)
+            self.stdout.write("Scheduled jobs (zhidu tick) run in this process every 60 s (--no-jobs to turn off).")
         self.stdout.write("Stop with Ctrl-C.")
         serve(application, host=host, port=port, threads=options["threads"], ident="zhidu")

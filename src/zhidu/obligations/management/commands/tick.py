@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+
+class Command(BaseCommand):
+    help = "Send due reminders (in working hours), mark breaches, escalate, deliver pending notifications."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--now", help="pretend it is this ISO date-time (for tests and catch-up runs)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from zhidu.obligations.jobs import run_tick
+
+        now = None
+        if options["now"]:
+            try:
+                now = dt.datetime.fromisoformat(options["now"])
+            except ValueError:
+                raise CommandError(f"--now: not an ISO date-time: {options['now']!r}") from None
+            if timezone.is_naive(now):
+                now = timezone.make_aware(now, timezone.get_default_timezone())
+        report = run_tick(now)
+        self.stdout.write(" ".join(f"{k}={v}" for k, v in report.as_dict().items()))
