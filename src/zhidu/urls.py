@@ -23,5 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("rulebook/", include("zhidu.rulebook.urls")),
     path("obligations/", include("zhidu.obligations.urls")),
+    path("sanctions/", include("zhidu.sanctions.urls")),
     path("", include("zhidu.web.urls")),
 ]

@@ -190,6 +190,10 @@ from zhidu.rulebook.api import router as rulebook_router  # noqa: E402
 
 api.add_router("/rulebook", rulebook_router)
 
+from zhidu.sanctions.api import router as sanctions_router  # noqa: E402
+
+api.add_router("/sanctions", sanctions_router)
+
 from zhidu.obligations.api import router as obligations_router  # noqa: E402
 
 api.add_router("/obligations", obligations_router)
