@@ -17,7 +17,7 @@ from typing import Any
 
 from zhidu.calendar.rules import DayKind, WorkCalendar
 
-__all__ = ["chinese_calendar_days", "from_chinese_calendar"]
+__all__ = ["chinese_calendar_days", "from_chinese_calendar", "package_source"]
 
 
 def _chinese_name(value: Any) -> str:
@@ -55,3 +55,14 @@ def from_chinese_calendar(**kwargs: Any) -> WorkCalendar:
     """A :class:`WorkCalendar` seeded from ``chinese_calendar``; ``kwargs`` go to the constructor."""
     explicit, years = chinese_calendar_days()
     return WorkCalendar(explicit, years, **kwargs)
+
+
+def package_source() -> str:
+    """The ``source`` recorded for days and years taken from ``chinese_calendar``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("chinesecalendar")
+    except PackageNotFoundError:  # pragma: no cover - installed from source
+        ver = "?"
+    return f"国务院办公厅关于部分节假日安排的通知（chinesecalendar {ver}）"
