@@ -22,7 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rulebook/", include("zhidu.rulebook.urls")),
-    path("obligations/", include("zhidu.obligations.urls")),
     path("sanctions/", include("zhidu.sanctions.urls")),
+    path("obligations/", include("zhidu.obligations.urls")),
+    path("calendar/", include("zhidu.calendar.urls")),
     path("", include("zhidu.web.urls")),
 ]

@@ -194,6 +194,10 @@ from zhidu.sanctions.api import router as sanctions_router  # noqa: E402
 
 api.add_router("/sanctions", sanctions_router)
 
+from zhidu.calendar.api import router as calendar_router  # noqa: E402
+
+api.add_router("/calendar", calendar_router)
+
 from zhidu.obligations.api import router as obligations_router  # noqa: E402
 
 api.add_router("/obligations", obligations_router)
