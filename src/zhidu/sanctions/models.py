@@ -112,11 +112,11 @@ class LedgerEntry(models.Model):
                                     name="sanctions_entry_source_unique"),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[k.value for k in MONEY_KINDS], amount__isnull=False, grade__isnull=True,
+                    Q(kind__in=sorted(k.value for k in MONEY_KINDS), amount__isnull=False, grade__isnull=True,
                       status__in=[Status.POSTED, Status.VOID])
-                    | Q(kind__in=[k.value for k in GRADE_KINDS], amount__isnull=True, grade__isnull=False,
+                    | Q(kind__in=sorted(k.value for k in GRADE_KINDS), amount__isnull=True, grade__isnull=False,
                         status__in=[Status.POSTED, Status.VOID])
-                    | Q(kind__in=[k.value for k in ACTION_KINDS], amount__isnull=True, grade__isnull=True,
+                    | Q(kind__in=sorted(k.value for k in ACTION_KINDS), amount__isnull=True, grade__isnull=True,
                         status__in=[Status.PROPOSED, Status.CONFIRMED, Status.REJECTED])
                 ),
                 name="sanctions_entry_kind_shape",
