@@ -191,3 +191,15 @@ def test_deadline_spec_errors_are_named() -> None:
     with pytest.raises(deadlines.SpecError) as err:
         deadlines.normalize({"basis": "working_days", "days": -1}, at(2026, 1, 5, 9), at(2026, 1, 5).tzinfo)
     assert err.value.key == "days"
+
+
+def test_admin_shows_obligations_read_only(client: Client, people, open_one) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    ob = open_one()
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456!"))
+    assert client.get("/admin/obligations/obligation/").status_code == 200
+    assert client.get("/admin/obligations/notification/").status_code == 200
+    assert client.get("/admin/obligations/obligation/add/").status_code == 403
+    assert client.post(f"/admin/obligations/obligation/{ob.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Obligation.objects.filter(pk=ob.pk).exists()

@@ -131,7 +131,7 @@ def test_a_stale_snapshot_claims_nothing(people, open_one) -> None:  # type: ign
     assert [jobs.remind(o, now) for o in stale_reminders] == [""]
 
     later = at(2026, 11, 27, 9, 0)
-    stale_breaches = list(jobs.overdue(later).select_related("responsible_unit", "responsible_person"))
+    stale_breaches = jobs.breach_candidates(later)
     report = jobs.run_tick(later)
     assert report.breaches == 1 and report.escalations == 1
     assert [jobs.breach(o, later) for o in stale_breaches] == [False]
@@ -171,3 +171,16 @@ def test_in_process_ticker_runs_and_stops(monkeypatch) -> None:  # type: ignore[
     stop.set()
     thread.join(5)
     assert not thread.is_alive() and thread.daemon
+
+
+@pytest.mark.parametrize(("flags", "ticks"), [((), True), (("--no-jobs",), False)])
+def test_serve_ticks_in_process_unless_told_not_to(monkeypatch, flags, ticks) -> None:  # type: ignore[no-untyped-def]
+    import waitress
+
+    started: list[float] = []
+    monkeypatch.setattr(waitress, "serve", lambda *a, **kw: None)
+    monkeypatch.setattr(jobs, "start_ticker", lambda interval=60.0, **kw: started.append(interval))
+    out = io.StringIO()
+    call_command("serve", "--no-migrate", *flags, stdout=out)
+    assert started == ([60.0] if ticks else [])
+    assert ("zhidu tick" in out.getvalue()) is ticks

@@ -81,25 +81,34 @@ def _batches(query: Callable[[], QuerySet[Obligation]], order: str) -> Iterable[
 # ----------------------------------------------------------------------------- steps
 
 
-def breach(ob: Obligation, now: dt.datetime) -> bool:
+Candidate = tuple[int, str, dt.datetime]
+
+
+def breach_candidates(now: dt.datetime, limit: int | None = BATCH) -> list[Candidate]:
+    """``(id, state, due_at)`` of overdue open obligations, earliest deadline first: answered from
+    the index ``obl_state_due_idx`` alone (see bench/bench_obligations.py)."""
+    qs = overdue(now).order_by("due_at", "id").values_list("id", "state", "due_at")
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def breach(candidate: Candidate, now: dt.datetime) -> bool:
     """Mark one overdue obligation breached (if nobody else did); notify the responsible party."""
-    policy = policy_for(ob)
+    pk, state, due_at = candidate
     local = now.astimezone(_tz())
-    cal = calendar_selectors.work_calendar()
-    next_escalation: dt.datetime | None = now if policy.escalate_on_breach else deadlines.add_working_days_at(
-        local, policy.escalation_interval_working_days, cal)
-    if not policy.escalation_chain:
-        next_escalation = None
     with transaction.atomic():
-        claimed = Obligation.objects.filter(pk=ob.pk, state=ob.state, due_at=ob.due_at).update(
+        claimed = Obligation.objects.filter(pk=pk, state=state, due_at=due_at).update(
             state=State.BREACHED, breached_at=now, state_changed_at=now, state_changed_by=None,
-            next_reminder_at=None, escalation_level=0, next_escalation_at=next_escalation,
+            next_reminder_at=None, escalation_level=0, next_escalation_at=None,
         )
         if not claimed:
             return False
-        previous = ob.state
-        ob.refresh_from_db()
-        _audit(SYSTEM, "obligations.breach", ob, {"from": previous, "due_at": ob.due_at, "detected_at": now})
+        ob = Obligation.objects.select_related("responsible_unit", "responsible_person").get(pk=pk)
+        policy = policy_for(ob)
+        if policy.escalation_chain:
+            ob.next_escalation_at = now if policy.escalate_on_breach else deadlines.add_working_days_at(
+                local, policy.escalation_interval_working_days, calendar_selectors.work_calendar())
+            Obligation.objects.filter(pk=pk).update(next_escalation_at=ob.next_escalation_at)
+        _audit(SYSTEM, "obligations.breach", ob, {"from": state, "due_at": ob.due_at, "detected_at": now})
         notify.record(routing.responsible_people(ob, policy, local.date()), event="breach",
                       message=gettext_noop("待办事项“%(title)s”已于 %(due)s 超期（%(clauses)s）"),
                       args={"title": ob.title_text(), "due": _in(ob.due_at), "clauses": "、".join(ob.clauses)},
@@ -175,8 +184,11 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
     """One pass: breaches, reminders, escalations, then any outbound notification left pending."""
     now = now or timezone.now()
     report = TickReport()
-    for rows in _batches(lambda: overdue(now), "due_at"):
-        report.breaches += sum(breach(ob, now) for ob in rows)
+    for _round in range(10_000):
+        candidates = breach_candidates(now)
+        report.breaches += sum(breach(c, now) for c in candidates)
+        if len(candidates) < BATCH:
+            break
     for rows in _batches(lambda: reminders_due(now), "next_reminder_at"):
         for ob in rows:
             outcome = remind(ob, now)
