@@ -90,3 +90,23 @@ def test_with_the_calendar_services(tree, people, open_one, django_capture_on_co
     assert ob.due_at == at(2027, 1, 7, 17, 30) and not ob.provisional
     event = AuditEvent.objects.get(action="obligations.recompute", subject_id=str(ob.pk))
     assert "2027-01-04" in event.payload["dates"]
+
+
+def test_new_working_hours_move_deadlines_counted_in_working_time(tree, people, open_one,
+                                                                  django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from zhidu.calendar import services as calendar_services
+
+    days = open_one()  # Thursday at close of business (17:30 by default)
+    hours = open_one(deadline=deadlines.working_hours(4), now=at(2026, 11, 25, 16, 0))  # Thursday 11:00
+    clock = open_one(deadline=deadlines.clock_hours(24), now=at(2026, 11, 25, 16, 0))
+    elsewhere = open_one(unit=tree.marketing, person=people.stranger, actor=people.mkt_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_services.set_working_hours(tree.admin, tree.hotel, day_start=dt.time(9, 0), day_end=dt.time(17, 0))
+    assert Obligation.objects.get(pk=days.pk).due_at == at(2026, 11, 26, 17, 0)
+    # 16:00–17:00 on Wednesday, then 3 hours from 09:00 on Thursday
+    assert Obligation.objects.get(pk=hours.pk).due_at == at(2026, 11, 26, 12, 0)
+    assert Obligation.objects.get(pk=clock.pk).due_at == clock.due_at
+    assert Obligation.objects.get(pk=elsewhere.pk).due_at == elsewhere.due_at
+    events = AuditEvent.objects.filter(action="obligations.recompute")
+    assert {e.subject_id for e in events} == {str(days.pk), str(hours.pk)}
+    assert all(e.payload["units"] == [tree.hotel.pk] and e.payload["cause"] == "working_hours_changed" for e in events)

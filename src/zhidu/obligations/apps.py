@@ -8,7 +8,7 @@ class ObligationsConfig(AppConfig):
     verbose_name = _("待办与期限")
 
     def ready(self) -> None:
-        from zhidu.calendar.signals import calendar_changed
+        from zhidu.calendar import signals as calendar_signals
         from zhidu.core.modules import NavEntry, register, register_badge
         from zhidu.org import access
         from zhidu.org.models import Role
@@ -33,4 +33,6 @@ class ObligationsConfig(AppConfig):
                           action="obligations.view_compliance"))
         register_badge("my_work", selectors.inbox_count)
         register_badge("notifications", selectors.unread_count)
-        calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="obligations.recompute")
+        calendar_signals.calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="obligations.recompute")
+        calendar_signals.working_hours_changed.connect(receivers.on_working_hours_changed,
+                                                       dispatch_uid="obligations.recompute_hours")

@@ -21,6 +21,7 @@ with its audit event carrying the obligation's clauses, and notifies on commit.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -373,7 +374,7 @@ def recompute_for_dates(dates: Iterable[dt.date], *, actor: access.Actor = acces
     changed = sorted(set(dates))
     cal = calendar_selectors.work_calendar()
     tz = _tz()
-    qs = Obligation.objects.filter(state__in=ACTIVE, depends_on_calendar=True).select_related("responsible_unit")
+    qs = Obligation.objects.filter(state__in=ACTIVE, depends_on_calendar=True)
     if changed:
         first, last = changed[0], changed[-1]
         cond = models.Q(provisional=True) | (
@@ -384,33 +385,66 @@ def recompute_for_dates(dates: Iterable[dt.date], *, actor: access.Actor = acces
     else:
         qs = qs.filter(provisional=True)
     updated: list[Obligation] = []
-    for ob in qs.order_by("id").iterator():
-        due_day = ob.due_at.astimezone(tz).date()
-        span_start = ob.span_start or due_day
-        if not ob.provisional and not any(span_start <= d <= due_day for d in changed):
-            continue
-        result = deadlines.compute(ob.deadline_spec, cal, calendar_selectors.working_hours_for(ob.responsible_unit), tz)
-        if result.at == ob.due_at and result.provisional == ob.provisional:
-            continue
-        with transaction.atomic():
-            decision = dict(ob.decision or {})
-            decision["provisional"] = result.provisional
-            if decision.get("rule") == "obligations.deadline":
-                decision = deadlines.explain(ob.deadline_spec, result, tuple(decision.get("clauses", ())), tz).as_dict()
-            claimed = Obligation.objects.filter(pk=ob.pk, state=ob.state, due_at=ob.due_at).update(
-                due_at=result.at, original_due_at=result.at if ob.extension_count == 0 else ob.original_due_at,
-                provisional=result.provisional, decision=decision, span_start=result.span_start,
-            )
-            if not claimed:
-                continue
-            old_due, old_prov = ob.due_at, ob.provisional
-            ob.refresh_from_db()
-            ob.next_reminder_at = schedule_reminder(ob, policy_for(ob), now) if ob.reminder_count == 0 else None
-            Obligation.objects.filter(pk=ob.pk).update(next_reminder_at=ob.next_reminder_at)
-            _audit(actor, "obligations.recompute", ob, {
-                "cause": "calendar_changed", "dates": [d.isoformat() for d in changed if span_start <= d <= due_day][:50],
-                "from_due": old_due, "to_due": ob.due_at, "from_provisional": old_prov,
-                "to_provisional": ob.provisional,
-            })
-        updated.append(ob)
+    ids = list(qs.order_by("id").values_list("pk", flat=True))  # read first: the loop writes the table
+    for i in range(0, len(ids), 500):
+        for ob in Obligation.objects.select_related("responsible_unit").filter(pk__in=ids[i:i + 500]).order_by("id"):
+            due_day = ob.due_at.astimezone(tz).date()
+            span_start = ob.span_start or due_day
+            hits = changed[bisect.bisect_left(changed, span_start):bisect.bisect_right(changed, due_day)]
+            if (ob.provisional or hits) and _recompute_one(ob, cal, tz, actor, now, {
+                    "cause": "calendar_changed", "dates": [d.isoformat() for d in hits[:50]]}):
+                updated.append(ob)
     return updated
+
+
+def recompute_for_units(unit_ids: Iterable[int], *, actor: access.Actor = access.SYSTEM,
+                        now: dt.datetime | None = None) -> list[Obligation]:
+    """Recompute open deadlines counted in working time of units whose working hours changed (and
+    of the units below them, which inherit the hours); each change audited as ``obligations.recompute``."""
+    now = now or timezone.now()
+    unit_ids = sorted(set(unit_ids))
+    paths = list(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
+    if not paths:
+        return []
+    cond = models.Q()
+    for p in paths:
+        cond |= models.Q(responsible_unit__path__startswith=p)
+    ids = list(Obligation.objects.filter(cond, state__in=ACTIVE, depends_on_calendar=True)
+               .order_by("id").values_list("pk", flat=True))
+    cal = calendar_selectors.work_calendar()
+    updated: list[Obligation] = []
+    for i in range(0, len(ids), 500):
+        for ob in Obligation.objects.select_related("responsible_unit").filter(pk__in=ids[i:i + 500]).order_by("id"):
+            if _recompute_one(ob, cal, _tz(), actor, now, {"cause": "working_hours_changed", "units": unit_ids}):
+                updated.append(ob)
+    return updated
+
+
+def _recompute_one(ob: Obligation, cal: Any, tz: dt.tzinfo, actor: access.Actor, now: dt.datetime,
+                   why: dict[str, Any]) -> bool:
+    """Recompute one open obligation's deadline; True (updated and audited) when it changed."""
+    if ob.state not in ACTIVE:
+        return False
+    result = deadlines.compute(ob.deadline_spec, cal, calendar_selectors.working_hours_for(ob.responsible_unit), tz)
+    if result.at == ob.due_at and result.provisional == ob.provisional:
+        return False
+    with transaction.atomic():
+        decision = dict(ob.decision or {})
+        decision["provisional"] = result.provisional
+        if decision.get("rule") == "obligations.deadline":
+            decision = deadlines.explain(ob.deadline_spec, result, tuple(decision.get("clauses", ())), tz).as_dict()
+        claimed = Obligation.objects.filter(pk=ob.pk, state=ob.state, due_at=ob.due_at).update(
+            due_at=result.at, original_due_at=result.at if ob.extension_count == 0 else ob.original_due_at,
+            provisional=result.provisional, decision=decision, span_start=result.span_start,
+        )
+        if not claimed:
+            return False
+        old_due, old_prov = ob.due_at, ob.provisional
+        ob.refresh_from_db()
+        ob.next_reminder_at = schedule_reminder(ob, policy_for(ob), now) if ob.reminder_count == 0 else None
+        Obligation.objects.filter(pk=ob.pk).update(next_reminder_at=ob.next_reminder_at)
+        _audit(actor, "obligations.recompute", ob, {
+            **why, "from_due": old_due, "to_due": ob.due_at, "from_provisional": old_prov,
+            "to_provisional": ob.provisional,
+        })
+    return True
