@@ -523,15 +523,15 @@ class _Evaluator:
             valid = granted > 0
         clauses = _merge(*(c.clauses for c in checks))
         decisions = tuple(checks) if self.explain else ()
-        if not valid:
-            bad = _Verdict(kind, "unapproved", clauses, decisions)
+        if not valid:  # the last check is the one that failed; its clauses explain the absenteeism
+            bad = _Verdict(kind, "unapproved", checks[-1].clauses, decisions)
             return lambda _d: bad
         good = _Verdict(kind, "approved", _merge(clauses, _KIND_CLAUSES.get(kind, ())), decisions)
         if granted is None:
             return lambda _d: good
         # P7.6: the entitlement covers the leave's first `granted` working days; later ones are not leave.
         covered = set(self._working_days(rec.start, rec.end)[:granted])
-        beyond = _Verdict(kind, "unapproved", clauses, decisions)
+        beyond = _Verdict(kind, "unapproved", checks[-1].clauses, decisions)
         return lambda d: good if d in covered or not self.calendar.is_working_day(d) else beyond
 
     def _first_working(self, start: dt.date, end: dt.date) -> dt.date:
