@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -288,6 +289,9 @@ def test_retroactive_leave_without_special_reason_is_absenteeism() -> None:
     d = day(evaluate_month(JUNE, [e], month_punches(e, JUNE, {D(2026, 6, 10): None}), [leave]), D(2026, 6, 10))
     assert (d.status, d.absent_days) == ("absent", Decimal(1))
     assert d.clauses[0] == "P7.9"
+    special = replace(leave, special_reason=True)
+    d = day(evaluate_month(JUNE, [e], month_punches(e, JUNE, {D(2026, 6, 10): None}), [special]), D(2026, 6, 10))
+    assert (d.status, d.clauses) == ("leave", ("P7.5", "P7.9"))
 
 
 def test_marriage_leave_needs_a_year_of_service_and_covers_its_entitlement_only() -> None:

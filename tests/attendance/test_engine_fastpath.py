@@ -77,7 +77,8 @@ def random_month(seed: int, month: str, people: int = 60) -> tuple[list[RosterEn
                 pid, kind, d0, d1, rng.choice(["approved", "approved", "pending", "rejected"]),
                 requested_at=rng.choice([None, shift - dt.timedelta(hours=rng.randrange(-5, 100))]),
                 notified_at=rng.choice([None, shift - dt.timedelta(minutes=rng.choice([30, 59, 60, 61, 600]))]),
-                certificate_at=rng.choice([None, shift + dt.timedelta(days=rng.randrange(0, 4))])))
+                certificate_at=rng.choice([None, shift + dt.timedelta(days=rng.randrange(0, 4))]),
+                special_reason=rng.random() < 0.2))
         if rng.random() < 0.3:
             prior[pid] = PriorCounts(pid, Decimal(rng.randrange(0, 12)) / 2, rng.randrange(0, 9), rng.randrange(0, 5))
         if rng.random() < 0.1:

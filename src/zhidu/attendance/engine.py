@@ -9,6 +9,30 @@ close, pages and the API. Inputs are plain frozen dataclasses (:class:`RosterEnt
 The result explains itself day by day: every :class:`DayResult` carries its clauses, and with
 ``explain=True`` the :class:`~zhidu.rulebook.decision.Decision` objects of the pure rules that decided
 it (``p7.day_status``, ``p7.fine``, ``p7.sick_leave_valid`` …), whose ``explain()`` is the page text.
+Bulk work (the CLI, a month close) uses the fast path; a page showing one person's month evaluates
+that person again with ``explain=True`` (same values, by construction and by test).
+
+Semantics (issue 5 "Default semantics"; every number is a rulebook parameter):
+
+* P7 (default): no grace minutes; late/early by ≤ 30 minutes is one instance fined 5 yuan (staff)
+  or 10 (middle managers and above, P7.10); more than 30 is half a day of absenteeism instead (P7.4);
+  a working day without punch, valid leave or exception is 1 day, a single punch half a day (P7.1);
+  every 4th instance of a manager in the month adds 1 day on the day it happens (P7.10); each day of
+  absenteeism deducts 3 × base ÷ 21.75 (P7.12); unapproved or invalid leave is absenteeism (P7.5.1);
+  2 consecutive working days or 3 days in the month propose suspension, 5 in the year dismissal
+  (P7.12); lateness, early leave, absenteeism or personal leave lose the full-attendance bonus.
+* P11 (``rules="P11"``): every sign-in after the shift start is a lateness of P11.7 (no half-day
+  conversion): the 1st and 2nd of the month deduct 1 % of the base salary, the 3rd and later 5 %;
+  P7.10 fines and the managers' conversion do not apply and leaving early is recorded (P11.2) without
+  money. Absence, single punches, leave, exceptions, the P7.12 deduction and proposals and the bonus
+  are as above, as the CLI contract says.
+* Leave: sick leave needs notice ≥ 60 minutes before the shift of its first working day and the
+  note (``certificate_at``) within 2 days (P7.5.2); other leave asked after it started is refused
+  (P7.9, when ``requested_at`` is known) unless it has ``special_reason``; marriage leave needs the
+  service and covers its entitlement's working days only (P7.6; the leave's first day is taken as
+  the marriage date); pre-natal leave needs its certificate (P7.7; the 7 months are checked at
+  request time).
+* Days before ``hired_on`` are not working days of the person.
 """
 
 from __future__ import annotations
@@ -106,7 +130,8 @@ class LeaveRecord:
     """A leave over whole days ``start``…``end`` (both included). ``kind`` ∈ ``p7.LEAVE_KINDS``;
     ``status`` ∈ approved / pending / rejected. ``requested_at`` (P7.9 in advance), ``notified_at``
     (P7.5.2 sick notice before the shift), ``certificate_at`` (P7.5.2 sick note, P7.7 pre-natal
-    certificate) may be None."""
+    certificate) may be None. ``special_reason``: the approver accepted a special reason for leave
+    asked after it started (P7.9)."""
 
     person_id: str
     kind: str
@@ -116,6 +141,7 @@ class LeaveRecord:
     requested_at: dt.datetime | None = None
     notified_at: dt.datetime | None = None
     certificate_at: dt.datetime | None = None
+    special_reason: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +529,7 @@ class _Evaluator:
         else:
             if rec.requested_at is not None:
                 timing = p7.retroactive_leave(p7.LeaveTiming(dt.datetime.combine(rec.start, entry.shift_start),
-                                                             rec.requested_at), params)
+                                                             rec.requested_at, rec.special_reason), params)
                 checks.append(timing)
                 valid = timing.value != p7.REFUSED
             if valid and kind == p7.PRENATAL and rec.certificate_at is None:
