@@ -395,6 +395,7 @@ class _Evaluator:
         self._day_memo: dict[tuple[Any, ...], tuple[DayResult, _Core, bool]] = {}
         self._plain_memo: dict[str, dict[int, tuple[DayResult, _Core, bool]]] = {}
         self._deduction_memo: dict[tuple[Any, ...], Decision] = {}
+        self._conversion_memo: dict[tuple[str, int], Decision] = {}
         self._bonus_memo: dict[p7.MonthAttendance, Decision] = {}
         if self.p11:
             self._p11_grace = params["p11.grace_minutes"]
@@ -724,13 +725,13 @@ class _Evaluator:
         if not self.p11 and (late_count or early_count) and p7.is_middle_manager_or_above(entry.rank):
             window = params["p7.manager_lateness_window"].value
             count = prior.year_lateness_instances if prior is not None and window == "calendar_year" else 0
-            before = Decimal(p7.manager_lateness_to_absence(p7.ManagerLateness(entry.rank, count), params).value)
+            before = Decimal(self._conversion(entry.rank, count).value)
             for i, core in cores:
                 step = int(core.late_instance) + int(core.early_instance)
                 if not step:
                     continue
                 count += step
-                conv = p7.manager_lateness_to_absence(p7.ManagerLateness(entry.rank, count), params)
+                conv = self._conversion(entry.rank, count)
                 total = Decimal(conv.value)
                 if total > before:
                     extra = total - before
@@ -774,6 +775,15 @@ class _Evaluator:
         summary = Summary(late_count, early_count, absent, fines, deduction, bool(bonus.value), actions, personal, sick,
                           prior_days + absent, tuple(month_decisions) if self.explain else ())
         return PersonMonth(entry.person_id, entry, days, summary, self.provisional)
+
+    def _conversion(self, rank: str, count: int) -> Decision:
+        """``p7.manager_lateness_to_absence`` for a count, memoized (it depends on rank and count only)."""
+        key = (rank, count)
+        decision = self._conversion_memo.get(key)
+        if decision is None:
+            decision = p7.manager_lateness_to_absence(p7.ManagerLateness(rank, count), self.params)
+            self._conversion_memo[key] = decision
+        return decision
 
     def _deduction(self, clause: str, amount: Decimal | int, base: Decimal) -> Decision:
         """``p7.absence_deduction`` (P7.12, ``amount`` days) or ``p11.lateness_deduction`` (P11.7,

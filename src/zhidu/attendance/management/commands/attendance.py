@@ -68,7 +68,7 @@ class Command(BaseCommand):
         p.add_argument("--rules", choices=["P7", "P11"], default="P7", help="P7 hotel attendance (default) or P11.7")
         p.add_argument("--format", choices=["json"], default="json")
         p.add_argument("--jobs", type=int, default=0, metavar="N",
-                       help=f"processes to evaluate with (default: 2 on a multi-core machine from {PARALLEL_FROM} people)")
+                       help=f"processes to evaluate with (default: 2 from {PARALLEL_FROM} people when a second core is idle)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "evaluate":
@@ -86,7 +86,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(_("%(n)d 处错误，未输出结果。") % {"n": len(problems)})
         month, rules = options["month"], options["rules"]
-        jobs = options["jobs"] or (min(2, os.cpu_count() or 1) if len(roster) >= PARALLEL_FROM else 1)
+        jobs = options["jobs"] or _default_jobs(len(roster))
         jobs = max(1, min(jobs, len(roster) or 1)) if hasattr(os, "fork") else 1
         size = -(-len(roster) // jobs) if roster else 0
         chunks = [roster[k * size:(k + 1) * size] for k in range(jobs)]
@@ -118,6 +118,16 @@ class Command(BaseCommand):
         for n, text in enumerate(p for p in parts if p):
             out.write(", " + text if n else text, ending="")
         out.write("]}")
+
+
+def _default_jobs(people: int) -> int:
+    """Two processes for a large roster when a second core is actually free (like ``make -l``: the
+    1-minute load average leaves at least 1.5 cores idle); one otherwise — on a busy machine the two
+    halves would only take turns on one core and pay for the fork and the pipe."""
+    cores = os.cpu_count() or 1
+    if people < PARALLEL_FROM or cores < 2 or not hasattr(os, "getloadavg"):
+        return 1
+    return 2 if os.getloadavg()[0] <= cores - 1.5 else 1
 
 
 def _fork(work: Callable[[Callable[[str], object]], object]) -> tuple[int, int]:
