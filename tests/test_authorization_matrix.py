@@ -36,6 +36,14 @@ EXPECTED: dict[str, set[str]] = {
     "obligations.extend_approve": {"general_manager", "department_manager"},
     "obligations.waive": {"general_manager"},
     "obligations.view_compliance": {"general_manager", "department_manager", "hr"},
+    "complaints.intake": {"complaint_handler", "duty_officer", "duty_director", "department_manager",
+                          "general_manager"},
+    "complaints.handle": {"complaint_handler", "department_manager", "general_manager"},
+    "complaints.investigate": {"complaint_handler", "department_manager", "general_manager"},
+    "complaints.verify": {"complaint_verifier"},
+    "complaints.view": {"complaint_handler", "complaint_verifier", "department_manager", "general_manager",
+                        "duty_officer", "duty_director"},
+    "complaints.manage": {"department_manager", "general_manager"},
 }
 
 

@@ -201,3 +201,7 @@ api.add_router("/calendar", calendar_router)
 from zhidu.obligations.api import router as obligations_router  # noqa: E402
 
 api.add_router("/obligations", obligations_router)
+
+from zhidu.complaints.api import router as complaints_router  # noqa: E402
+
+api.add_router("/complaints", complaints_router)

@@ -399,5 +399,7 @@ def build_demo() -> DemoResult:
         everyone = {spec.name: _build_person(root, units, spec, counter) for spec in specs}
         people = {spec.username: everyone[spec.name] for spec in specs if spec.username}
         _make_admin_superuser(people["admin"])
-    return DemoResult(root=root, units=units, people=people, logins=_logins(specs, units),
-                      created=counter.created, everyone=everyone)
+    from zhidu.complaints.demo import build_complaints_demo  # complaint handling (P4): idempotent
+
+    return build_complaints_demo(DemoResult(root=root, units=units, people=people, logins=_logins(specs, units),
+                                            created=counter.created, everyone=everyone))

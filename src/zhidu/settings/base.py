@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "zhidu.calendar",
     "zhidu.obligations",
     "zhidu.sanctions",
+    "zhidu.complaints",
     "zhidu.api",
     "zhidu.web",
     "zhidu.demo",
