@@ -25,6 +25,7 @@ urlpatterns = [
     path("sanctions/", include("zhidu.sanctions.urls")),
     path("obligations/", include("zhidu.obligations.urls")),
     path("calendar/", include("zhidu.calendar.urls")),
+    path("attendance/", include("zhidu.attendance.urls")),
     path("complaints/", include("zhidu.complaints.urls")),
     path("", include("zhidu.web.urls")),
 ]

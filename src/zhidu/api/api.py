@@ -202,6 +202,10 @@ from zhidu.obligations.api import router as obligations_router  # noqa: E402
 
 api.add_router("/obligations", obligations_router)
 
+from zhidu.attendance.api import router as attendance_router  # noqa: E402
+
+api.add_router("/attendance", attendance_router)
+
 from zhidu.complaints.api import router as complaints_router  # noqa: E402
 
 api.add_router("/complaints", complaints_router)

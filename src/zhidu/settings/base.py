@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "zhidu.obligations",
     "zhidu.sanctions",
     "zhidu.complaints",
+    "zhidu.attendance",
     "zhidu.api",
     "zhidu.web",
     "zhidu.demo",

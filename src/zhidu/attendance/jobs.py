@@ -1,0 +1,50 @@
+"""Scheduled attendance work, safe to run again at any time (``run_jobs``):
+
+1. a sick-note obligation that ``zhidu tick`` marked breached (P7.5.2: no stamped note within 2 days)
+   makes the closed month of its days stale — the next close counts those days as absenteeism;
+2. a closed, not yet approved month that went stale is computed again (the system closes it);
+   approved and locked months are left for HR (a locked month changes only by a visible correction);
+3. a close whose ledger posting was interrupted is finished (``services.sync_ledger``; idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.utils import timezone
+
+from zhidu.obligations.models import Obligation, State
+from zhidu.org.access import SYSTEM
+
+from . import services
+from .models import CloseStatus, LeaveRequest, MonthClose
+
+
+@dataclass
+class JobReport:
+    breached_notes: int = 0
+    reclosed: int = 0
+    ledger_synced: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def run_jobs(now: dt.datetime | None = None, *, settle_minutes: int = 10) -> JobReport:
+    now = now or timezone.now()
+    report = JobReport()
+    leave_ids = [int(i) for i in Obligation.objects.filter(
+        kind=services.KIND_SICK_CERTIFICATE, state=State.BREACHED, subject_type="attendance.leaverequest",
+    ).values_list("subject_id", flat=True)]
+    for leave in LeaveRequest.objects.filter(pk__in=leave_ids, certificate_at__isnull=True).select_related("unit"):
+        days = [leave.start_date + dt.timedelta(days=i) for i in range((leave.end_date - leave.start_date).days + 1)]
+        report.breached_notes += services.mark_stale(leave.unit, days)
+    for close in MonthClose.objects.filter(stale=True, status=CloseStatus.CLOSED).select_related("unit").order_by("id"):
+        services.close_month(SYSTEM, close.unit, close.period, now=now)
+        report.reclosed += 1
+    settled = now - dt.timedelta(minutes=settle_minutes)
+    for close in MonthClose.objects.filter(ledger_synced=False, closed_at__lt=settled).select_related("unit"):
+        services.sync_ledger(close.unit, close.period)
+        report.ledger_synced += 1
+    return report
