@@ -68,7 +68,7 @@ class IntakeForm(forms.Form):
         if default is not None:
             self.fields["receiving_unit"].initial = default.pk
         org_ids = sorted({u.organization_id for u in units})
-        self.fields["category"].choices = [(c.code, c.name) for c in selectors.categories()]  # type: ignore[attr-defined]
+        self.fields["category"].choices = [(c.code, c.label()) for c in selectors.categories()]  # type: ignore[attr-defined]
         territories = [t for o in org_ids for t in selectors.territories(o)]
         self.fields["territory"].choices = [("", _("（按受理单位）"))] + [(t.code, t.name) for t in territories]  # type: ignore[attr-defined]
         self.fields["subject_unit"].queryset = OrgUnit.objects.filter(organization_id__in=org_ids).order_by("path")  # type: ignore[attr-defined]
@@ -97,7 +97,7 @@ class PublicForm(forms.Form):
         if len(orgs) == 1:
             self.fields["organization"].initial = orgs[0].code
             self.fields["organization"].widget = forms.HiddenInput()
-        self.fields["category"].choices = [(c.code, c.name) for c in selectors.categories()]  # type: ignore[attr-defined]
+        self.fields["category"].choices = [(c.code, c.label()) for c in selectors.categories()]  # type: ignore[attr-defined]
 
 
 class TrackForm(forms.Form):

@@ -173,6 +173,12 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def label(self) -> str:
+        """The name in the active language (the English name when there is one and English is on)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
 
 class Territory(models.Model):
     """A county (属地): the unit that handles its contacts (P4.2) and its county marketing department
