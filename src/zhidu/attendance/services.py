@@ -1146,8 +1146,8 @@ def close_month(actor: access.Actor, unit: OrgUnit, period: str, *, reason: str 
     now = now or timezone.now()
     first, last = selectors.parse_period(period)
     errors: list[FieldError] = []
-    if first > _local(now).date():
-        errors.append(FieldError("period", _("不能结算尚未开始的月份。")))
+    if last >= _local(now).date():
+        errors.append(FieldError("period", _("%(period)s 尚未结束，月底之后才能结算。") % {"period": period}))
     locked = _locked(unit, period)
     text = (reason or "").strip()
     if locked and not text:
