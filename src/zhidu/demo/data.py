@@ -399,7 +399,9 @@ def build_demo() -> DemoResult:
         everyone = {spec.name: _build_person(root, units, spec, counter) for spec in specs}
         people = {spec.username: everyone[spec.name] for spec in specs if spec.username}
         _make_admin_superuser(people["admin"])
+    from zhidu.attendance.demo import build_attendance_demo  # hotel attendance (P7, P10.2.3): idempotent
     from zhidu.complaints.demo import build_complaints_demo  # complaint handling (P4): idempotent
 
-    return build_complaints_demo(DemoResult(root=root, units=units, people=people, logins=_logins(specs, units),
-                                            created=counter.created, everyone=everyone))
+    return build_attendance_demo(build_complaints_demo(DemoResult(
+        root=root, units=units, people=people, logins=_logins(specs, units), created=counter.created,
+        everyone=everyone)))
