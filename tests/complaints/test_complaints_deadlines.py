@@ -216,3 +216,21 @@ def test_cli_matches_the_service(org) -> None:
     c = register(org, territory="a", received_at=at(2026, 9, 30, 10, 0), now=at(2026, 9, 30, 10, 5))
     assert dt.datetime.fromisoformat(str(_cli("--type", "complaint", "--received", "2026-09-30T10:00")["due_at"])) == c.due_at
     assert MONDAY.tzinfo is TZ
+
+
+def test_items_follow_a_calendar_change(org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from zhidu.calendar import services as calendar_services
+    from zhidu.org.access import SYSTEM
+
+    from zhidu.calendar.selectors import invalidate
+
+    c = register(org, territory="a")
+    assert c.due_at == at(2026, 11, 26, 17, 30)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar_services.set_day(SYSTEM, dt.date(2026, 11, 24), working=False, kind="holiday", name="测试假日")
+        c.refresh_from_db()
+        assert c.due_at == _ob(c).due_at == at(2026, 11, 27, 17, 30)
+        assert "2026-11-27 17:30" in c.deadline_why().explain()
+    finally:
+        invalidate()  # the test's transaction is rolled back: no other test may see the holiday

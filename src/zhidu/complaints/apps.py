@@ -51,3 +51,10 @@ class ComplaintsConfig(AppConfig):
 
         register(NavEntry("complaints", _("投诉处理"), "complaints:index", order=30, action="complaints.view"))
         post_migrate.connect(ensure_default_categories, sender=self, dispatch_uid="zhidu.complaints.categories")
+
+        from zhidu.calendar.signals import calendar_changed
+
+        from . import receivers
+
+        # connected after the obligations engine's receiver (its app comes first), which recomputes first
+        calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="complaints.sync_deadlines")

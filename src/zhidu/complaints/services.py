@@ -1538,3 +1538,37 @@ def register_public(*, organization: Organization, kind: str, category: str, con
 def _validate_only(intake: Intake, now: dt.datetime) -> None:
     errors, _v = _validate_intake(PUBLIC, intake, now)
     _fail(_("登记信息有误。"), errors)
+
+
+# ---------------------------------------------------------------------------------------------- calendar
+
+
+def sync_deadlines(complaint_ids: Iterable[int] | None = None) -> int:
+    """After the obligations engine recomputed deadlines (a calendar change or a confirmed year),
+    bring each pending item's ``due_at``, provisional flag and "why" in line with its running deadline
+    obligation. Returns how many items changed. Not audited: the recomputation itself is
+    (``obligations.recompute``)."""
+    qs = Obligation.objects.filter(subject_type=Complaint._meta.label_lower, kind__in=HANDLING_KINDS, state__in=PENDING)
+    if complaint_ids is not None:
+        qs = qs.filter(subject_id__in=[str(i) for i in complaint_ids])
+    running: dict[int, Obligation] = {}
+    for ob in qs.order_by("opened_at", "id"):
+        running[int(ob.subject_id)] = ob  # the latest opened one is the item's deadline
+    changed = 0
+    for c in Complaint.objects.filter(pk__in=list(running), state__in=PENDING_STATES).select_related("responsible_unit"):
+        ob = running[c.pk]
+        if c.due_at == ob.due_at and c.deadline_provisional == ob.provisional:
+            continue
+        decision = dict(ob.decision or {})
+        if ob.kind in DEADLINE_KIND.values() and ob.extension_count == 0:
+            start = c.reopened_at or c.received_at
+            again = compute_deadline(c.kind, start, _params(c.responsible_unit, _local(start).date()), special=c.special,
+                                     special_reason=c.special_reason, reply_needed=c.reply_needed,
+                                     promised=c.promised_reply_on)
+            if again.due == ob.due_at:
+                decision = decision_dict(again.decision)
+        decision["value"], decision["provisional"] = ob.due_at.isoformat(), ob.provisional
+        Complaint.objects.filter(pk=c.pk).update(due_at=ob.due_at, deadline_provisional=ob.provisional,
+                                                 deadline_decision=decision)
+        changed += 1
+    return changed
