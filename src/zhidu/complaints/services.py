@@ -193,7 +193,8 @@ def _params(unit: OrgUnit | None, on: dt.date) -> ParamSet:
 def settings_for(org: Organization | int) -> ComplaintSettings:
     """The organization's settings (unsaved defaults when none are configured)."""
     org_id = org.pk if isinstance(org, Organization) else org
-    found = ComplaintSettings.objects.filter(organization_id=org_id).first()
+    found = (ComplaintSettings.objects.filter(organization_id=org_id)
+             .select_related("branch_customer_service", "order_department", "public_intake_unit").first())
     return found or ComplaintSettings(organization_id=org_id)
 
 
@@ -218,11 +219,14 @@ def receiving_scope(unit: OrgUnit, territories: Sequence[Territory]) -> frozense
 
 
 def route(org: Organization | int, receiving_unit: OrgUnit, category: str, territory: str,
-          on: dt.date) -> RouteResult:
-    """The responsible unit of a new contact (P4.2, P4.3.3, P4.4.3) via ``p4.route``."""
+          on: dt.date, *, params: ParamSet | None = None, territories: Sequence[Territory] | None = None) -> RouteResult:
+    """The responsible unit of a new contact (P4.2, P4.3.3, P4.4.3) via ``p4.route`` (``params``: the
+    receiving unit's on ``on``; ``territories``: the organization's, with their units — read when not given)."""
     org_id = org.pk if isinstance(org, Organization) else org
     conf = settings_for(org_id)
-    territories = list(Territory.objects.filter(organization_id=org_id).select_related("handling_unit", "county_marketing"))
+    if territories is None:
+        territories = list(Territory.objects.filter(organization_id=org_id)
+                           .select_related("handling_unit", "county_marketing"))
     units: dict[str, OrgUnit] = {}
 
     def code(unit: OrgUnit | None) -> str:
@@ -246,7 +250,7 @@ def route(org: Organization | int, receiving_unit: OrgUnit, category: str, terri
     )
     request = p4.RouteRequest(category=category, territory=territory, receiving_unit=receiving_unit.code,
                               receiving_scope=receiving_scope(receiving_unit, territories))
-    decision = p4.route(request, table, _params(receiving_unit, on))
+    decision = p4.route(request, table, params if params is not None else _params(receiving_unit, on))
     unit = units.get(decision.value) if decision.value else None
     if unit is None:
         decision = Decision(
@@ -458,7 +462,8 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
         errors.append(FieldError("receiving_person", _("受理人不属于本组织。")))
     receiver_name = _text(person.name if person else intake.receiving_person_name)
     territory = _text(intake.territory)
-    territories = list(Territory.objects.filter(organization_id=unit.organization_id).select_related("handling_unit"))
+    territories = list(Territory.objects.filter(organization_id=unit.organization_id)
+                       .select_related("handling_unit", "county_marketing"))
     if territory and territory not in {t.code for t in territories}:
         errors.append(FieldError("territory", _("未知的属地。")))
     if not territory:
@@ -497,7 +502,7 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
             errors.append(FieldError(field_name, _("登记表必填项（P4.3.2）。")))
     return errors, {"received": received, "name": name, "phone": phone, "person": person,
                     "receiver_name": receiver_name, "territory": territory, "content": content,
-                    "registration": complete}
+                    "registration": complete, "params": params, "territories": territories}
 
 
 @transaction.atomic
@@ -508,10 +513,13 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now
     routed: RouteResult | None = None
     deadline: Deadline | None = None
     if not errors:
-        routed = route(unit.organization_id, unit, intake.category, v["territory"], _local(received).date())
+        on = _local(received).date()
+        routed = route(unit.organization_id, unit, intake.category, v["territory"], on, params=v["params"],
+                       territories=v["territories"])
         if not intake.answered_on_spot:
+            deadline_params = v["params"] if routed.unit.pk == unit.pk else _params(routed.unit, on)
             deadline = compute_deadline(
-                intake.kind, received, _params(routed.unit, _local(received).date()), special=intake.special,
+                intake.kind, received, deadline_params, special=intake.special,
                 special_reason=_text(intake.special_reason), reply_needed=intake.reply_needed,
                 promised=intake.promised_reply_on)
             error = deadline.decision.facts.get("error")
