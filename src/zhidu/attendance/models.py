@@ -214,7 +214,8 @@ class Punch(models.Model):
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["person", "at", "device"], name="attendance_punch_unique")]
         indexes = [
-            models.Index(fields=["unit", "at"], name="att_punch_unit_at_idx"),
+            # covering the month close's read (unit, time range → person, time): no table lookups
+            models.Index(fields=["unit", "at", "person"], name="att_punch_unit_at_idx"),
             models.Index(fields=["person", "at"], name="att_punch_person_at_idx"),
         ]
 

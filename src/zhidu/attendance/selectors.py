@@ -214,44 +214,63 @@ class DefaultShifts:
 def plan_days(employments: Iterable[Employment], first: dt.date, last: dt.date,
               cal: WorkCalendar | None = None) -> dict[int, dict[dt.date, DayPlan]]:
     """Each person's days ``first … last``: their shift or rest, from the roster (assignments and
-    one-day changes, three queries for everyone) and the unit's default shift on calendar working
+    one-day changes, two queries per 500 people) and the unit's default shift on calendar working
     days when nothing is rostered."""
     cal = cal or calendar_selectors.work_calendar()
     emps = list(employments)
     ids = [e.person_id for e in emps]
     defaults = DefaultShifts(first)
     assignments: dict[int, list[RosterAssignment]] = defaultdict(list)
-    for a in (RosterAssignment.objects.select_related("shift").filter(person_id__in=ids, valid_from__lte=last)
-              .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first)).order_by("valid_from", "id")):
-        assignments[a.person_id].append(a)
-    overrides: dict[tuple[int, dt.date], RosterDay] = {
-        (r.person_id, r.date): r
-        for r in RosterDay.objects.select_related("shift").filter(person_id__in=ids, date__gte=first, date__lte=last)
-    }
+    overrides: dict[tuple[int, dt.date], RosterDay] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for a in (RosterAssignment.objects.select_related("shift").filter(person_id__in=chunk, valid_from__lte=last)
+                  .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first)).order_by("valid_from", "id")):
+            assignments[a.person_id].append(a)
+        for r in RosterDay.objects.select_related("shift").filter(person_id__in=chunk, date__gte=first, date__lte=last):
+            overrides[(r.person_id, r.date)] = r
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     working = {d: cal.is_working_day(d) for d in days}
+    times: dict[int, ShiftTimes] = {}
+    plans: dict[tuple[int, bool], DayPlan] = {}
+
+    def shift_times(s: Shift) -> ShiftTimes:
+        t = times.get(s.pk)
+        if t is None:
+            t = times[s.pk] = ShiftTimes(s.start, s.end, s.code, s.name, "shift")
+        return t
+
+    def day_plan(t: ShiftTimes | None, rostered: bool) -> DayPlan:
+        key = (id(t), rostered)
+        p = plans.get(key)
+        if p is None:
+            p = plans[key] = DayPlan(t, rostered)
+        return p
+
+    rest_calendar = day_plan(None, False)
+    rest_roster = day_plan(None, True)
     out: dict[int, dict[dt.date, DayPlan]] = {}
     for emp in emps:
-        default = defaults.for_unit(emp.unit)
         mine = assignments.get(emp.person_id, [])
+        if not mine and not any((emp.person_id, d) in overrides for d in days):
+            on = day_plan(defaults.for_unit(emp.unit), False)
+            out[emp.person_id] = {d: on if working[d] else rest_calendar for d in days}
+            continue
+        default = defaults.for_unit(emp.unit)
         plan: dict[dt.date, DayPlan] = {}
         for d in days:
             o = overrides.get((emp.person_id, d))
             if o is not None:
-                s = o.shift
-                plan[d] = DayPlan(ShiftTimes(s.start, s.end, s.code, s.name, "shift") if s else None, True)
+                plan[d] = day_plan(shift_times(o.shift), True) if o.shift else rest_roster
                 continue
             found = next((x for x in reversed(mine) if x.covers(d)), None)
-            if found is not None:
-                a = found
-                times = ShiftTimes(a.shift.start, a.shift.end, a.shift.code, a.shift.name, "shift")
-                if a.pattern == Pattern.WEEKLY:
-                    on = a.weekdays[d.weekday()] == "1" if len(a.weekdays) == 7 else working[d]
-                    plan[d] = DayPlan(times if on else None, True)
-                else:
-                    plan[d] = DayPlan(times if working[d] else None, False)
-                continue
-            plan[d] = DayPlan(default if working[d] else None, False)
+            if found is None:
+                plan[d] = day_plan(default, False) if working[d] else rest_calendar
+            elif found.pattern == Pattern.WEEKLY:
+                on = found.weekdays[d.weekday()] == "1" if len(found.weekdays) == 7 else working[d]
+                plan[d] = day_plan(shift_times(found.shift), True) if on else rest_roster
+            else:
+                plan[d] = day_plan(shift_times(found.shift), False) if working[d] else rest_calendar
         out[emp.person_id] = plan
     return out
 

@@ -1349,10 +1349,14 @@ _EPOCH = dt.datetime(1, 1, 1)
 _ONE_US = dt.timedelta(microseconds=1)
 
 
+_UNIX_US = (dt.datetime(1970, 1, 1) - _EPOCH) // _ONE_US
+
+
 def _load_punches(unit: OrgUnit, first: dt.date, last: dt.date) -> Any:
     """Every punch of the unit's subtree around the month as ``engine.PunchStamps`` (person id → local
-    microsecond stamps): one range query on (unit, at), read on the cursor — no model objects, no
-    per-row time-zone conversion when the zone's offset is the same over the month (Asia/Shanghai)."""
+    microsecond stamps): one range query on (unit, at) per 200 units, read on the cursor — no model
+    objects and no datetime per row: the database gives Unix microseconds (exact), the zone's offset
+    is added once (per row only when the zone changes its offset within the month)."""
     from django.db import connection
 
     from . import engine
@@ -1360,44 +1364,43 @@ def _load_punches(unit: OrgUnit, first: dt.date, last: dt.date) -> Any:
     local = _tz()
     lo = dt.datetime.combine(first - dt.timedelta(days=1), dt.time.min, tzinfo=local)
     hi = dt.datetime.combine(last + dt.timedelta(days=2), dt.time.min, tzinfo=local)
-    unit_ids = list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
-    out = engine.PunchStamps()
-    table = connection.ops.quote_name(Punch._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
     offset = lo.utcoffset()
     fixed = offset is not None and offset == hi.utcoffset()
-    off_us = (offset // _ONE_US) if fixed and offset is not None else 0
-    fromiso = dt.datetime.fromisoformat
-    utc = dt.UTC
+    unit_ids = list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    table = connection.ops.quote_name(Punch._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "sqlite":  # stored as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        column = ("CAST(strftime('%%s', at) AS INTEGER) * 1000000 + "
+                  "CASE WHEN length(at) > 19 THEN CAST(substr(at || '000000', 21, 6) AS INTEGER) ELSE 0 END")
+    elif connection.vendor == "postgresql":
+        column = "CAST(EXTRACT(EPOCH FROM at) * 1000000 AS BIGINT)"
+    else:  # pragma: no cover - other databases: let the driver give datetimes
+        column = "at"
+    base = _UNIX_US + ((offset // _ONE_US) if fixed and offset is not None else 0)
+    by_id: dict[int, list[int]] = {}
     for chunk in _chunks(unit_ids, 200):
         marks = ", ".join(["%s"] * len(chunk))
-        sql = (f"SELECT person_id, at FROM {table} WHERE unit_id IN ({marks}) AND at >= %s AND at < %s")  # noqa: S608
+        sql = f"SELECT person_id, {column} FROM {table} WHERE unit_id IN ({marks}) AND at >= %s AND at < %s"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [*chunk, adapt(lo), adapt(hi)])
             while True:
                 rows = cursor.fetchmany(50_000)
                 if not rows:
                     break
-                for pid, raw in rows:
-                    if isinstance(raw, str):  # SQLite: UTC as text
-                        naive = fromiso(raw)
-                        if naive.tzinfo is not None:
-                            naive = naive.astimezone(utc).replace(tzinfo=None)
-                    elif raw.tzinfo is not None:  # PostgreSQL: aware
-                        naive = raw.astimezone(utc).replace(tzinfo=None)
-                    else:
-                        naive = raw
+                for pid, value in rows:
+                    if not isinstance(value, int):  # a driver that gave a datetime (aware, UTC)
+                        value = (value.astimezone(dt.UTC).replace(tzinfo=None) - dt.datetime(1970, 1, 1)) // _ONE_US
                     if fixed:
-                        stamp = (naive - _EPOCH) // _ONE_US + off_us
+                        stamp = value + base
                     else:
-                        stamp = (naive.replace(tzinfo=utc).astimezone(local).replace(tzinfo=None) - _EPOCH) // _ONE_US
-                    key = str(pid)
-                    lst = out.get(key)
+                        at = (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=value)).replace(tzinfo=dt.UTC)
+                        stamp = (at.astimezone(local).replace(tzinfo=None) - _EPOCH) // _ONE_US
+                    lst = by_id.get(pid)
                     if lst is None:
-                        out[key] = [stamp]
+                        by_id[pid] = [stamp]
                     else:
                         lst.append(stamp)
-    return out
+    return engine.PunchStamps({str(pid): times for pid, times in by_id.items()})
 
 
 def _close_inputs(unit: OrgUnit, emps: list[Employment], first: dt.date, last: dt.date, cal: Any) -> _Inputs:
@@ -1621,6 +1624,8 @@ def _store_days(results: dict[int, Any], inputs: _Inputs, first: dt.date, last: 
             pm = results[pid]
             emp = inputs.emp_by_id[pid]
             for day in pm.days:
+                if day.status == "rest":
+                    continue  # not stored: a closed month's day without a row is a rest day
                 key = (id(day), emp.rank)
                 tail = memo.get(key)
                 if tail is None:  # the engine shares equal days between people: encode each once
@@ -1651,7 +1656,11 @@ def _month_decisions(pm: Any, emp: Employment, params: Any, rules: str, period: 
     if s.fines_yuan:
         out.append(_month_fines(pm, period, params))
     if s.absent_days:
-        out.append(p7.absence_deduction(p7.AbsenceDeduction(s.absent_days, base), params))
+        key_d = ("p7.12", s.absent_days, base)
+        ded = memo.get(key_d)
+        if ded is None:
+            ded = memo[key_d] = p7.absence_deduction(p7.AbsenceDeduction(s.absent_days, base), params)
+        out.append(ded)
     if rules == Rules.P11 and s.late_count:
         from zhidu.rulebook.rules import p11
 
@@ -1668,7 +1677,7 @@ def _month_decisions(pm: Any, emp: Employment, params: Any, rules: str, period: 
 
 
 def _summary_row(pid: int, pm: Any, emp: Employment, period: str, rules: str, bonus: Decimal, now: dt.datetime,
-                 trace: list[Decision]) -> MonthSummary:
+                 trace: list[Decision], cache: dict[int, tuple[Decision, dict[str, Any]]]) -> MonthSummary:
     s = pm.summary
     days = pm.days
     clauses = sorted({c for d in days for c in d.clauses} | {c for a in s.actions for c in a.clauses})
@@ -1679,8 +1688,29 @@ def _summary_row(pid: int, pm: Any, emp: Employment, period: str, rules: str, bo
         ytd_absent_days=s.year_absent_days, fines=s.fines_yuan, deductions=s.deduction_yuan,
         full_attendance_bonus=s.full_attendance_bonus, bonus_lost=Decimal(0) if s.full_attendance_bonus else bonus,
         actions=[{"action": a.action, "clauses": list(a.clauses)} for a in s.actions],
-        clauses=clauses, trace=[d.as_dict() for d in trace], provisional=pm.provisional, computed_at=now,
+        clauses=clauses, trace=[_as_dict(d, cache) for d in trace], provisional=pm.provisional, computed_at=now,
     )
+
+
+def _as_dict(d: Decision, cache: dict[int, tuple[Decision, dict[str, Any]]]) -> dict[str, Any]:
+    """``d.as_dict()``, once per shared decision object (the memoized bonus decisions) within a close."""
+    hit = cache.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    out = d.as_dict()
+    cache[id(d)] = (d, out)
+    return out
+
+
+def _trace_text(trace: list[dict[str, Any]], texts: dict[int, tuple[Any, str]]) -> str:
+    """The trace as JSON, each decision encoded once however many people share it."""
+    parts = []
+    for d in trace:
+        hit = texts.get(id(d))
+        if hit is None or hit[0] is not d:
+            hit = texts[id(d)] = (d, _json_text(d))
+        parts.append(hit[1])
+    return "[" + ",".join(parts) + "]"
 
 
 def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rules: str, now: dt.datetime,
@@ -1691,8 +1721,9 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
     ids = sorted(results)
     for chunk in _chunks(ids):
         MonthSummary.objects.filter(person_id__in=chunk, period=period)._raw_delete(MonthSummary.objects.db)
+    cache: dict[int, tuple[Decision, dict[str, Any]]] = {}
     rows = {pid: _summary_row(pid, results[pid], inputs.emp_by_id[pid], period, rules,
-                              bonus.get(inputs.emp_by_id[pid].unit_id, Decimal(0)), now, traces.get(pid, []))
+                              bonus.get(inputs.emp_by_id[pid].unit_id, Decimal(0)), now, traces.get(pid, []), cache)
             for pid in ids}
     columns = ["person_id", "unit_id", "period", "rules", "working_days", "late_count", "early_count", "absent_days",
                "leave_days", "ytd_absent_days", "fines", "deductions", "full_attendance_bonus", "bonus_lost", "actions",
@@ -1706,13 +1737,14 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
            f"VALUES ({marks})")
     adapt_dec = connection.ops.adapt_decimalfield_value
     computed = connection.ops.adapt_datetimefield_value(now)
+    texts: dict[int, tuple[Any, str]] = {}
     batch = []
     for r in rows.values():
         batch.append((
             r.person_id, r.unit_id, r.period, r.rules, r.working_days, r.late_count, r.early_count,
             adapt_dec(r.absent_days, 5, 1), adapt_dec(r.leave_days, 5, 1), adapt_dec(r.ytd_absent_days, 6, 1),
             adapt_dec(r.fines, 10, 2), adapt_dec(r.deductions, 10, 2), r.full_attendance_bonus,
-            adapt_dec(r.bonus_lost, 10, 2), _json_text(r.actions), _json_text(r.clauses), _json_text(r.trace),
+            adapt_dec(r.bonus_lost, 10, 2), _json_text(r.actions), _json_text(r.clauses), _trace_text(r.trace, texts),
             r.provisional, computed,
         ))
     with connection.cursor() as cursor:
