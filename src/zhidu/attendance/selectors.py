@@ -267,8 +267,8 @@ def plan_days(employments: Iterable[Employment], first: dt.date, last: dt.date,
             if found is None:
                 plan[d] = day_plan(default, False) if working[d] else rest_calendar
             elif found.pattern == Pattern.WEEKLY:
-                on = found.weekdays[d.weekday()] == "1" if len(found.weekdays) == 7 else working[d]
-                plan[d] = day_plan(shift_times(found.shift), True) if on else rest_roster
+                works = found.weekdays[d.weekday()] == "1" if len(found.weekdays) == 7 else working[d]
+                plan[d] = day_plan(shift_times(found.shift), True) if works else rest_roster
             else:
                 plan[d] = day_plan(shift_times(found.shift), False) if working[d] else rest_calendar
         out[emp.person_id] = plan
