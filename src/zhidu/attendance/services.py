@@ -854,7 +854,8 @@ def _open_certificate_deadline(leave: LeaveRequest, params: Any, now: dt.datetim
 
 
 def _lock_leave(leave: LeaveRequest) -> LeaveRequest:
-    return LeaveRequest.objects.select_for_update().select_related("person", "unit", "leave_type").get(pk=leave.pk)
+    return (LeaveRequest.objects.select_for_update(of=("self",)).select_related("person", "unit", "leave_type")
+            .get(pk=leave.pk))
 
 
 def _current_step(leave: LeaveRequest) -> LeaveApproval | None:
