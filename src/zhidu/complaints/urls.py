@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_stats
 
 app_name = "complaints"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("plans/<int:plan_id>/done/", views.plan_done, name="plan_done"),
     path("spot-checks/", views.spot_checks, name="spot_checks"),
     path("spot-checks/<int:check_id>/", views.spot_check, name="spot_check"),
+    path("stats/", views_stats.statistics, name="stats"),
+    path("stats.xlsx", views_stats.statistics_xlsx, name="stats_xlsx"),
+    path("stats/report/", views_stats.monthly_report, name="stats_report"),
+    path("<int:complaint_id>/form.pdf", views_stats.registration_pdf, name="form_pdf"),
     path("public/", views.public_form, name="public"),
     path("public/track/", views.public_track, name="track"),
     path("<int:complaint_id>/", views.detail, name="detail"),
