@@ -23,7 +23,7 @@ from zhidu.calendar import selectors as calendar_selectors
 from zhidu.calendar.rules import WorkCalendar
 from zhidu.core.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailed
 from zhidu.org import access
-from zhidu.org.models import Adoption, Employment, OrgUnit, Person
+from zhidu.org.models import Adoption, Employment, OrgUnit, Person, UnitKind
 from zhidu.rulebook.selectors import params_for
 
 from .models import (
@@ -580,7 +580,9 @@ def roll_call_sheet(actor: access.Actor, unit: OrgUnit, day: dt.date) -> tuple[R
     """P10.2.1: the window staff of the unit on ``day`` with what the record suggests (a punch →
     present, approved leave → leave, else absent) and what the duty officer recorded."""
     access.require(actor, "attendance.exception", unit)
-    emps = [e for e in people_of(unit, day, day) if e.person_id != getattr(actor, "pk", None)]
+    everyone = [e for e in people_of(unit, day, day) if e.person_id != getattr(actor, "pk", None)]
+    # the window staff when the unit has service windows (a service hall), else everyone in it
+    emps = [e for e in everyone if e.unit.kind == UnitKind.WINDOW] or everyone
     ids = [e.person_id for e in emps]
     local = tz()
     lo = dt.datetime.combine(day, dt.time.min, tzinfo=local)
