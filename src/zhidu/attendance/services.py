@@ -1762,7 +1762,7 @@ def _month_fines(pm: Any, period: str, params: Any) -> Decision:
     amount = sum((a for _d, a in items), Decimal(0))
     return Decision(
         rule="attendance.month_fines", value=p7.money(amount), clauses=("P7.10",),
-        reason=gettext_noop("%(month)s 无正当理由迟到早退被罚 %(count)s 天，共罚款 %(amount)s 元（%(dates)s）"),
+        reason=gettext_noop("%(month)s 无正当理由迟到早退，罚款共 %(amount)s 元（%(dates)s）"),
         reason_args={"month": period, "count": len(items), "amount": p7.money(amount),
                      "dates": "、".join(d.strftime("%m-%d") for d, _a in items)},
         params=(params["p7.fine_staff_yuan"].use(), params["p7.fine_manager_yuan"].use()),
