@@ -61,7 +61,7 @@ def item(actor: access.Actor, ob: Obligation, now: dt.datetime | None = None) ->
     pending = ob.state in PENDING
     return InboxItem(
         id=ob.pk, title=ob.title_text(), module=ob.module, kind=ob.kind,
-        kind_label=str(policy.label) if policy else ob.kind, state=ob.state, state_label=ob.get_state_display(),
+        kind_label=_(str(policy.label)) if policy else ob.kind, state=ob.state, state_label=ob.get_state_display(),
         due_at=ob.due_at, provisional=ob.provisional, clauses=list(ob.clauses),
         overdue=ob.state == State.BREACHED or (pending and ob.due_at < now),
         why=ob.explain(), unit=ob.responsible_unit.name,
