@@ -102,16 +102,23 @@ def test_breakdowns_by_each_dimension(org, data) -> None:
 
 
 def test_periods_month_quarter_year(org, data) -> None:
+    # the trend shows at least the last 12 months up to the end of the range
     s = figures(org.gm)
-    assert [(f.key, f.n) for f in s.trend] == [("2026-10", 2), ("2026-11", 6)]
-    assert [f.on_time_rate for f in s.trend] == [50.0, 75.0]
+    assert [f.key for f in s.trend] == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert [(f.key, f.n) for f in s.trend[-2:]] == [("2026-10", 2), ("2026-11", 6)]
+    assert sum(f.n for f in s.trend) == 8
+    assert [f.on_time_rate for f in s.trend[-3:]] == [None, 50.0, 75.0]
+    # totals and breakdowns are for the range only
+    nov = figures(org.gm, start=dt.date(2026, 11, 1))
+    assert nov.total.n == 6 and len(nov.trend) == 12 and nov.trend[-2].n == 2
     q = figures(org.gm, granularity="quarter", start=dt.date(2026, 7, 1), end=dt.date(2027, 1, 1))
-    assert [(f.key, f.n) for f in q.trend] == [("2026Q3", 0), ("2026Q4", 8)]
+    assert len(q.trend) == 8 and [(f.key, f.n) for f in q.trend[-2:]] == [("2026Q3", 0), ("2026Q4", 8)]
     y = figures(org.gm, granularity="year", start=dt.date(2025, 1, 1), end=dt.date(2027, 1, 1))
-    assert [(f.key, f.n) for f in y.trend] == [("2025", 0), ("2026", 8)]
-    # the month of receipt counts: a contact at 23:59 local on 31 October is October's
+    assert [(f.key, f.n) for f in y.trend] == [("2022", 0), ("2023", 0), ("2024", 0), ("2025", 0), ("2026", 8)]
+    # the month of receipt counts, in local time: 23:59 on 31 October is October's, 00:00 on 1 November not
     make(org, at(2026, 10, 31, 23, 59), territory="a")
-    assert [f.n for f in figures(org.gm).trend] == [3, 6]
+    make(org, at(2026, 11, 1, 0, 0), territory="a")
+    assert [f.n for f in figures(org.gm).trend[-2:]] == [3, 7]
 
 
 def test_filters_unit_subtree_type_channel_category(org, data) -> None:
@@ -135,12 +142,12 @@ def test_scoped_by_what_the_actor_may_view(org, data) -> None:
         assert Client().get(url).status_code == 302, url
 
 
-def test_aggregated_by_the_database_in_a_fixed_number_of_queries(org, data, django_assert_max_num_queries) -> None:
-    with django_assert_max_num_queries(12):
+def test_aggregated_by_the_database_in_a_number_of_queries_independent_of_the_rows(org, data, django_assert_max_num_queries) -> None:
+    with django_assert_max_num_queries(25):
         small = figures(org.gm)
     for _ in range(3):
         make(org, NOV, territory="a")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(25):
         bigger = figures(org.gm)
     assert bigger.total.n == small.total.n + 3
 
@@ -172,7 +179,7 @@ def test_excel_export_reads_back(org, data) -> None:
     assert total[1:5] == [8, 6, 4, 66.7] and total[7] == 60.0
     assert any(row[0] and "基本满意" in str(row[0]) for row in summary)   # the definition travels with it
     trend = [list(row) for row in wb["趋势"].iter_rows(values_only=True)]
-    assert trend[1][:2] == ["2026-10", 2] and trend[2][:2] == ["2026-11", 6]
+    assert len(trend) == 13 and trend[-2][:2] == ["2026-10", 2] and trend[-1][:2] == ["2026-11", 6]
     kinds = {row[0]: row[1] for row in wb["类型"].iter_rows(min_row=2, values_only=True)}
     assert kinds == {"投诉": 6, "咨询": 1, "建议": 1}
 

@@ -357,6 +357,12 @@ class Complaint(models.Model):
             models.Index(fields=["kind", "received_at"], name="cmp_kind_received_idx"),
             models.Index(fields=["category", "received_at"], name="cmp_category_received_idx"),
             models.Index(fields=["channel", "received_at"], name="cmp_channel_received_idx"),
+            # covering index of the statistics page (stats.py, bench/bench_complaints_stats.py): the
+            # trend and totals over a year read the index only, never the wide rows
+            models.Index(fields=["received_at", "kind", "category", "channel", "responsible_unit", "receiving_unit",
+                                 "responsibility_class", "satisfaction", "closed_on_time", "reopened_count",
+                                 "spot_check_result", "investigator", "receiving_person", "registered_by",
+                                 "organization"], name="cmp_stats_cover_idx"),
             # on-time and closing figures, spot-check populations (closed items of a unit in a period)
             models.Index(fields=["responsible_unit", "closed_at"], name="cmp_unit_closed_idx"),
             models.Index(fields=["closed_at"], name="cmp_closed_idx"),

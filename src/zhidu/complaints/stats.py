@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Field, ForeignKey, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,28 +181,72 @@ def base(actor: access.Actor, start: dt.datetime, end: dt.datetime, *, unit: Org
     return qs
 
 
-def _grouped(qs: QuerySet[Complaint], column: str) -> list[dict[str, Any]]:
-    return list(qs.order_by().values(column).annotate(**_aggregates()).order_by("-n", column))
+class _Grouping(Func):
+    """The column to group by. On SQLite written ``+column``: the planner then reads the covering
+    index ``cmp_stats_cover_idx`` over the period instead of walking a (dimension, received_at)
+    index in order with a table lookup per row — 3–4 × faster over a month of a million rows
+    (bench/bench_complaints_stats.py)."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def _grouped(qs: QuerySet[Complaint], column: str, *, also: str = "") -> list[dict[str, Any]]:
+    def grouping(name: str) -> _Grouping:
+        field = Complaint._meta.get_field(name.removesuffix("_id"))
+        return _Grouping(F(name), output_field=cast(Field, field.target_field if isinstance(field, ForeignKey) else field))
+
+    extra = {"_a": grouping(also)} if also else {}
+    rows = (qs.order_by().annotate(_g=grouping(column), **extra)
+            .values("_g", *extra).annotate(**_aggregates()).order_by("-n", "_g"))
+    out = []
+    for r in rows:
+        row = {column: r.pop("_g"), **r}
+        if also:
+            row[also] = row.pop("_a")
+        out.append(row)
+    return out
+
+
+TREND_PERIODS = {"month": 12, "quarter": 8, "year": 5}
+
+
+def trend_start(granularity: str, start: dt.date, end: dt.date) -> dt.date:
+    """The trend shows the selected range, and at least the last 12 months / 8 quarters / 5 years."""
+    months = {"month": 1, "quarter": 3, "year": 12}[granularity] * TREND_PERIODS[granularity]
+    return min(start, _add_months(dt.date(end.year, end.month, 1), -months + (0 if end.day == 1 else 1)))
 
 
 def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: str = "month",
             unit: OrgUnit | None = None, kind: str = "", channel: str = "", category: str = "",
             dimensions: tuple[str, ...] = ("kind", "category", "unit", "channel", "responsibility", "satisfaction"),
-            ) -> Statistics:
-    """Every figure of the statistics page for registrations received in ``[start, end)`` (local
-    dates), optionally of ``unit``'s subtree (as responsible unit) and one type/channel/category."""
-    periods = buckets(granularity, start, end)
-    lo, hi = (periods[0][1], periods[-1][2]) if periods else (_local(start), _local(end))
+            trend: bool = True) -> Statistics:
+    """Every figure of the statistics page: totals and breakdowns for registrations received in
+    ``[start, end)`` (local dates), optionally of ``unit``'s subtree (as responsible unit) and one
+    type/channel/category; the trend by ``granularity`` over the range (at least the last 12
+    months, 8 quarters or 5 years up to ``end``)."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(granularity)
+    lo, hi = _local(start), _local(end)
     qs = base(actor, lo, hi, unit=unit, kind=kind, channel=channel, category=category)
-
-    # One pass: the totals and each period's counts (conditional aggregates on received_at ranges).
-    aggs: dict[str, Count] = _aggregates("t_")
-    for i, (_label, p_start, p_end) in enumerate(periods):
-        aggs.update(_aggregates(f"p{i}_", Q(received_at__gte=p_start, received_at__lt=p_end)))
-    row = qs.order_by().aggregate(**aggs)
-    total = Figures.of("total", _("合计"), row, "t_")
-    trend = [Figures.of(label, label, row, f"p{i}_") for i, (label, _s, _e) in enumerate(periods)]
-    stats = Statistics(lo, hi, granularity, unit, total, trend)
+    trend_rows: list[Figures] = []
+    total: Figures | None = None
+    if trend:
+        periods = buckets(granularity, trend_start(granularity, start, end), end)
+        # one aggregate per period over its range of the covering index: no GROUP BY (no sort of the
+        # rows), the query count grows with the periods (12 months, 8 quarters, 5 years), not the rows
+        for label, p_start, p_end in periods:
+            p_qs = base(actor, p_start, min(p_end, hi), unit=unit, kind=kind, channel=channel, category=category)
+            trend_rows.append(Figures.of(label, label, p_qs.order_by().aggregate(**_aggregates())))
+        inside = [f for f, (_l, p_start, _e) in zip(trend_rows, periods, strict=True) if p_start >= lo]
+        if any(p_start == lo for _l, p_start, _e in periods):
+            # the range starts on a period boundary: its totals are the sums of its periods' counts
+            total = Figures("total", _("合计"), **{name: sum(getattr(f, name) for f in inside) for name in _PARTS})
+    if total is None:
+        total = Figures.of("total", _("合计"), qs.order_by().aggregate(**_aggregates()))
+    stats = Statistics(lo, hi, granularity, unit, total, trend_rows)
 
     if "kind" in dimensions:
         labels = dict(Kind.choices)
@@ -223,9 +267,11 @@ def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: s
                                for r in _grouped(qs, "channel")]
     if "responsibility" in dimensions:
         labels = dict(ResponsibilityClass.choices)
+        # grouped by (type, class) and the complaints kept: a filter on the type would lead SQLite to the
+        # (kind, received_at) index and a table lookup per row
         stats.by["responsibility"] = [
             Figures.of(r["responsibility_class"], str(labels.get(r["responsibility_class"], _("未定性"))), r)
-            for r in _grouped(qs.filter(kind=Kind.COMPLAINT), "responsibility_class")]
+            for r in _grouped(qs, "responsibility_class", also="kind") if r["kind"] == Kind.COMPLAINT]
     if "satisfaction" in dimensions:
         labels = dict(Satisfaction.choices)
         rows = _grouped(qs, "satisfaction")

@@ -64,8 +64,8 @@ def _filters(request: HttpRequest, actor: Person) -> Filters:
     granularity = g.get("granularity") or "month"
     if granularity not in stats.GRANULARITIES:
         granularity = "month"
-    default_start = dt.date(today.year - 4, 1, 1) if granularity == "year" else dt.date(today.year, 1, 1)
-    start = _date(g.get("start"), default_start)
+    # default: this month's figures, with the trend of the last 12 months / 8 quarters / 5 years
+    start = _date(g.get("start"), dt.date(today.year, today.month, 1))
     end = _date(g.get("end"), stats._add_months(dt.date(today.year, today.month, 1), 1))
     if end <= start:
         end = stats._add_months(dt.date(start.year, start.month, 1), 1)
@@ -88,11 +88,21 @@ def _filters(request: HttpRequest, actor: Person) -> Filters:
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 640, 220, 44, 28, 12
 
 
+def _nice_top(value: int) -> int:
+    """The axis maximum: 4 × a step of 1, 2 or 5 × 10^k, at least ``value``."""
+    magnitude = 1
+    while True:
+        for m in (1, 2, 5):
+            if 4 * m * magnitude >= value:
+                return 4 * m * magnitude
+        magnitude *= 10
+
+
 def bar_chart(figures: list[stats.Figures]) -> dict[str, Any]:
     """Bars (count per period) and a line (on-time rate, 0–100 % on the same height) as SVG
     coordinates; the template draws them."""
     n = max(len(figures), 1)
-    top = max([f.n for f in figures] + [1])
+    top = _nice_top(max([f.n for f in figures] + [1]))
     inner_w, inner_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
     slot = inner_w / n
     bars, points, sat_points = [], [], []
@@ -107,7 +117,7 @@ def bar_chart(figures: list[stats.Figures]) -> dict[str, Any]:
             points.append(f"{cx},{round(PAD_T + inner_h * (1 - f.on_time_rate / 100), 1)}")
         if f.satisfaction_rate is not None:
             sat_points.append(f"{cx},{round(PAD_T + inner_h * (1 - f.satisfaction_rate / 100), 1)}")
-    ticks = [{"y": round(PAD_T + inner_h * (1 - k / 4), 1), "n": round(top * k / 4)} for k in range(5)]
+    ticks = [{"y": round(PAD_T + inner_h * (1 - k / 4), 1), "n": top * k // 4} for k in range(5)]
     return {"w": CHART_W, "h": CHART_H, "bars": bars, "line": " ".join(points), "sat_line": " ".join(sat_points),
             "ticks": ticks, "base_y": PAD_T + inner_h, "pad_l": PAD_L, "label_y": CHART_H - 8,
             "right": CHART_W - 8}
@@ -176,11 +186,10 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         unit = access.units_in_scope(actor, VIEW).filter(pk=int(raw_unit)).first()
     prev_start = stats._add_months(start, -1)
     current = stats.compute(actor, start=start, end=end, unit=unit)
-    previous = stats.compute(actor, start=prev_start, end=start, unit=unit, dimensions=())
-    trend = stats.compute(actor, start=stats._add_months(start, -11), end=end, unit=unit, dimensions=())
+    previous = stats.compute(actor, start=prev_start, end=start, unit=unit, dimensions=(), trend=False)
     return render(request, "complaints/stats_report.html", {
         "month": f"{start:%Y-%m}", "unit": unit, "stats": current, "previous": previous.total,
-        "chart": bar_chart(trend.trend), "top_categories": current.top("category", 5),
+        "chart": bar_chart(current.trend), "top_categories": current.top("category", 5),
         "top_units": current.top("unit", 10), "kinds": current.by.get("kind", []),
         "responsibility": current.by.get("responsibility", []), "satisfaction": current.by.get("satisfaction", []),
         "root_causes": stats.root_causes(actor, current.start, current.end, unit=unit),
