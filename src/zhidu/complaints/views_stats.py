@@ -85,7 +85,7 @@ def _filters(request: HttpRequest, actor: Person) -> Filters:
 
 # ------------------------------------------------------------------------------------------ charts
 
-CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 640, 220, 44, 28, 12
+CHART_W, CHART_H, PAD_L, PAD_R, PAD_B, PAD_T = 640, 220, 44, 40, 28, 12
 
 
 def _nice_top(value: int) -> int:
@@ -103,7 +103,7 @@ def bar_chart(figures: list[stats.Figures]) -> dict[str, Any]:
     coordinates; the template draws them."""
     n = max(len(figures), 1)
     top = _nice_top(max([f.n for f in figures] + [1]))
-    inner_w, inner_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
+    inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_B - PAD_T
     slot = inner_w / n
     bars, points, sat_points = [], [], []
     for i, f in enumerate(figures):
@@ -120,7 +120,8 @@ def bar_chart(figures: list[stats.Figures]) -> dict[str, Any]:
     ticks = [{"y": round(PAD_T + inner_h * (1 - k / 4), 1), "n": top * k // 4} for k in range(5)]
     return {"w": CHART_W, "h": CHART_H, "bars": bars, "line": " ".join(points), "sat_line": " ".join(sat_points),
             "ticks": ticks, "base_y": PAD_T + inner_h, "pad_l": PAD_L, "label_y": CHART_H - 8,
-            "right": CHART_W - 8}
+            "right": CHART_W - PAD_R, "pct_x": CHART_W - PAD_R + 4,
+            "pct_ticks": [{"y": round(PAD_T + inner_h * (1 - k / 4), 1), "label": f"{k * 25}%"} for k in range(5)]}
 
 
 def share_bars(figures: list[stats.Figures], limit: int = 10) -> list[dict[str, Any]]:
