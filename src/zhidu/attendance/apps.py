@@ -31,4 +31,11 @@ class AttendanceConfig(AppConfig):
             "attendance.close_month": {R.HR},
         })
         services.register_obligation_kinds()
+        # zhidu tick (and the embedded server's ticker) re-closes months after a breached sick note and
+        # finishes interrupted ledger postings.
+        from zhidu.core import periodic
+
+        from . import jobs
+
+        periodic.register("attendance", lambda now: jobs.run_jobs(now).as_dict())
         register(NavEntry("attendance", _("考勤"), "attendance:index", order=40))

@@ -17,7 +17,8 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.db import close_old_connections, connections, transaction
 from django.db.models import F, QuerySet
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from zhidu.calendar import selectors as calendar_selectors
+from zhidu.core import periodic
 from zhidu.org.access import SYSTEM
 
 from . import deadlines, notify, routing
@@ -43,8 +45,9 @@ class TickReport:
     escalations: int = 0
     escalations_postponed: int = 0
     delivered: int = 0
+    jobs: dict[str, Any] = field(default_factory=dict)  # other apps' periodic jobs (zhidu.core.periodic)
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -181,7 +184,8 @@ def escalate(ob: Obligation, now: dt.datetime) -> str:
 
 
 def run_tick(now: dt.datetime | None = None) -> TickReport:
-    """One pass: breaches, reminders, escalations, then any outbound notification left pending."""
+    """One pass: breaches, reminders, escalations, any outbound notification left pending, then the
+    periodic jobs other apps registered in ``zhidu.core.periodic`` (e.g. attendance re-closes)."""
     now = now or timezone.now()
     report = TickReport()
     for _round in range(10_000):
@@ -200,6 +204,7 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
             report.escalations += outcome == "sent"
             report.escalations_postponed += outcome == "postponed"
     report.delivered = notify.deliver()
+    report.jobs = periodic.run_all(now)
     return report
 
 

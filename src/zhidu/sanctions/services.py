@@ -11,6 +11,10 @@ holding ``sanctions.post``)::
     ledger.propose_action(SYSTEM, person=p, kind="suspension", period="2026-03", decision=d,
                           source_module="attendance", source_key=f"p7.12:{p.pk}")
 
+Many posts at once (a month close): :func:`post_entries` with :class:`EntrySpec` rows — same meaning
+as one ``post_entry`` each, a bounded number of queries per batch, one ``sanctions.post_batch`` audit
+event per unit and batch (the audit record of every entry in it).
+
 ``(source_module, source_key, kind, period)`` identifies a post: posting it again with the same
 values changes nothing; with other values it replaces the entry while the period is open, and
 posts a visible adjustment (the difference, ``adjusts`` → the original) once the period is locked.
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,7 +48,7 @@ from zhidu.rulebook.decision import Decision
 
 from . import signals
 from .models import ACTION_KINDS, GRADES, MONEY_KINDS, POSTABLE_KINDS, Kind, LedgerEntry, PeriodLock, Status
-from .periods import active_lock, period_bounds, valid_period
+from .periods import _prefixes, active_lock, period_bounds, valid_period
 
 CREATED = "created"
 UNCHANGED = "unchanged"
@@ -346,6 +350,345 @@ def _post(actor: access.Actor, person: Person, unit: OrgUnit, kind: str, period:
                             superseded_adjustments=[a.pk for a in superseded]))
     _send(signals.entry_posted, entry=existing, outcome=UPDATED)
     return PostResult(UPDATED, existing, existing)
+
+
+# --- bulk posting -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One post of :func:`post_entries`: the arguments of :func:`post_entry` but ``actor`` and
+    ``source_module`` (shared by the batch)."""
+
+    person: Person
+    kind: str
+    period: str
+    source_key: str
+    decision: Decision | Mapping[str, Any] | None = None  # a Decision, or one as ``Decision.as_dict()`` stored it
+    amount: Decimal | int | str | None = None
+    grade: str | None = None
+    clauses: tuple[str, ...] | None = None
+    unit: OrgUnit | None = None
+    period_start: Any = None
+    period_end: Any = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BulkPostResult:
+    """What :func:`post_entries` did: one :class:`PostResult` per spec (same order), the number of each
+    outcome, and the audit events written (one ``sanctions.post_batch`` per unit with a change)."""
+
+    results: tuple[PostResult, ...]
+    counts: dict[str, int]
+    events: tuple[Any, ...] = ()
+
+
+@dataclass
+class _Planned:
+    index: int
+    person: Person
+    unit: OrgUnit
+    kind: str
+    period: str
+    key: str
+    values: dict[str, Any]
+    decision_text: str | None
+
+
+def _spec_errors(i: int, errors: list[FieldError]) -> list[FieldError]:
+    return [FieldError(f"specs[{i}].{e.field}", _("第 %(i)s 条：%(msg)s") % {"i": i, "msg": e.message})
+            for e in errors]
+
+
+def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Planned]:
+    """Every spec checked as :func:`post_entry` checks it (unit resolution in one query), then the
+    actor's right to post in each unit (once per unit). Raises before anything is written."""
+    errors: list[FieldError] = []
+    missing = sorted({s.person.pk for s in specs if s.unit is None})
+    current: dict[int, list[OrgUnit]] = {}
+    if missing:
+        for emp in (Employment.objects.filter(person_id__in=missing, ended_on__isnull=True)
+                    .select_related("unit").order_by("unit_id")):
+            units = current.setdefault(emp.person_id, [])
+            if all(u.pk != emp.unit_id for u in units):
+                units.append(emp.unit)
+    planned: list[_Planned] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    units_by_pk: dict[int, OrgUnit] = {}
+    for i, spec in enumerate(specs):
+        errs: list[FieldError] = []
+        unit = spec.unit
+        if unit is not None:
+            if unit.organization_id != spec.person.organization_id:
+                errs.append(FieldError("unit", _("单位与人员不属于同一组织。")))
+                unit = None
+        else:
+            found = current.get(spec.person.pk, [])
+            if len(found) == 1:
+                unit = found[0]
+            else:
+                errs.append(FieldError("unit", _("请指定单位：此人员没有唯一的在职单位。")))
+        kind, grade, amount = spec.kind, spec.grade, spec.amount
+        if kind not in POSTABLE_KINDS:
+            errs.append(FieldError("kind", _("此处只能入账罚款、扣款、扣发奖金或评级；纪律处分须提议后由授权人员确认。")))
+        money_amount: Decimal | None = None
+        if kind in MONEY_KINDS:
+            money_amount = _check_amount(amount, errs)
+            if grade is not None:
+                errs.append(FieldError("grade", _("金额类条目不填写等级。")))
+        elif kind in POSTABLE_KINDS:
+            if grade not in GRADES:
+                errs.append(FieldError("grade", _("等级应为 A–E。")))
+            if amount is not None:
+                errs.append(FieldError("amount", _("评级条目不填写金额。")))
+        start, end = _check_period(spec.period, spec.period_start, spec.period_end, errs)
+        key = _check_text(spec.source_key, "source_key", 180, errs)
+        decision_text = decision = None
+        if spec.decision is not None:
+            raw = spec.decision.as_dict() if isinstance(spec.decision, Decision) else spec.decision
+            decision_text = json.dumps(raw, cls=DjangoJSONEncoder, ensure_ascii=False)
+            decision = json.loads(decision_text)
+        clause_ids = _check_clauses(
+            spec.clauses if spec.clauses is not None else (decision or {}).get("clauses") or (), None, errs)
+        if spec.decision is None and not (spec.note or "").strip():
+            errs.append(FieldError("decision", _("须附上规则的决定依据，或填写说明。")))
+        ident = (key, kind, spec.period)
+        if key and ident in seen:
+            errs.append(FieldError("source_key", _("与第 %(j)s 条重复（同一来源编号、类别和期间）。") % {"j": seen[ident]}))
+        seen.setdefault(ident, i)
+        errors.extend(_spec_errors(i, errs))
+        if errs or unit is None:
+            continue
+        units_by_pk.setdefault(unit.pk, unit)
+        planned.append(_Planned(i, spec.person, units_by_pk[unit.pk], kind, spec.period, key, {
+            "amount": money_amount, "grade": grade if kind not in MONEY_KINDS else None, "clauses": clause_ids,
+            "decision": decision, "note": (spec.note or "").strip(), "period_start": start, "period_end": end,
+        }, decision_text))
+    if errors:
+        raise ValidationFailed(_("台账条目有误。"), errors)
+    for unit in units_by_pk.values():
+        access.require(actor, "sanctions.post", unit)
+    return planned
+
+
+def post_entries(actor: access.Actor, specs: Sequence[EntrySpec], *, source_module: str) -> BulkPostResult:
+    """Post many fines, deductions, bonus losses and grades at once, with the meaning of calling
+    :func:`post_entry` for each spec in turn (same idempotency key ``(source_module, source_key, kind,
+    period)``: unchanged → nothing written; changed in an open period → the entry is updated; changed in
+    a locked period → an adjustment linked to the original), in one transaction and a number of queries
+    that does not grow with the batch (the access check once per unit, one read of the existing entries
+    and one of their adjustments, one of the locks, then bulk inserts and updates — on SQLite Django
+    splits those into statements of ≈ 30 rows because of its 999-parameter limit).
+
+    Disciplinary actions are not posted here: they are few and go through :func:`propose_action`.
+
+    **Audit.** Instead of one event per entry, each unit with a change gets ONE ``sanctions.post_batch``
+    event (in the unit's chain) whose payload lists every entry written — id, person, source key, kind,
+    period, outcome, amount / grade, the original it adjusts, and for an update the previous values —
+    with the counts of every outcome, and whose clauses are the union of the entries' clauses. That
+    event is the audit record of each entry in it.
+
+    **Validation.** Every spec is checked first; any bad spec raises :class:`ValidationFailed` whose
+    fields are ``specs[<index>].<field>`` (and nothing is written). Two specs with the same key, kind
+    and period in one batch are refused. An actor without ``sanctions.post`` in one of the units raises
+    :class:`PermissionDeniedError` and nothing is written.
+    """
+    _require_somewhere(actor, "sanctions.post")
+    errs: list[FieldError] = []
+    module = _check_text(source_module, "source_module", 64, errs)
+    if errs:
+        raise ValidationFailed(_("台账条目有误。"), errs)
+    planned = _validate_specs(actor, specs)
+    results, counts, events = _post_many(actor, module, planned, len(specs))
+    return BulkPostResult(tuple(results), counts, tuple(events))
+
+
+def _locked_pairs(planned: list[_Planned]) -> set[tuple[int, str]]:
+    """(unit id, period) pairs closed by an active lock on the unit or above it: one query."""
+    units = {p.unit.pk: p.unit for p in planned}
+    periods = {p.period for p in planned}
+    prefixes = {pre for u in units.values() for pre in _prefixes(u.path)}
+    locked_paths: dict[str, set[str]] = {}
+    for period, path in (PeriodLock.objects.filter(period__in=periods, unlocked_at__isnull=True,
+                                                   unit__path__in=prefixes).values_list("period", "unit__path")):
+        locked_paths.setdefault(period, set()).add(path)
+    return {(u.pk, period) for u in units.values() for period in periods
+            if any(pre in locked_paths.get(period, ()) for pre in _prefixes(u.path))}
+
+
+_INSERT_COLUMNS = (
+    "person_id", "unit_id", "kind", "period", "period_start", "period_end", "amount", "grade", "clauses", "decision",
+    "note", "source_module", "source_key", "adjusts_id", "late", "status", "created_by_id", "confirm_note",
+    "rejected_reason", "void_reason", "created_at", "updated_at",
+)
+
+
+def _insert(entries: list[LedgerEntry], texts: list[str | None], module: str, now: Any) -> None:
+    """Insert new entries with one ``executemany`` (no per-value ORM preparation, no 999-parameter
+    split on SQLite), then read their ids back in one query by their keys."""
+    from django.db import connection
+
+    ops = connection.ops
+    fields = {f.attname: f for f in LedgerEntry._meta.concrete_fields}
+    pg = connection.vendor == "postgresql"
+    table = ops.quote_name(LedgerEntry._meta.db_table)
+    columns = ", ".join(ops.quote_name(fields[c].column) for c in _INSERT_COLUMNS)
+    marks = ", ".join("%s::jsonb" if pg and c in ("clauses", "decision") else "%s" for c in _INSERT_COLUMNS)
+    stamp = ops.adapt_datetimefield_value(now)
+    to_date = fields["period_start"].to_python
+    rows = []
+    for e, text in zip(entries, texts, strict=True):
+        e.created_at = e.updated_at = now
+        e.period_start, e.period_end = to_date(e.period_start), to_date(e.period_end)
+        rows.append((
+            e.person_id, e.unit_id, e.kind, e.period, ops.adapt_datefield_value(e.period_start),
+            ops.adapt_datefield_value(e.period_end),
+            None if e.amount is None else ops.adapt_decimalfield_value(e.amount, 12, 2), e.grade,
+            json.dumps(e.clauses, ensure_ascii=False),
+            text,
+            e.note, e.source_module, e.source_key, e.adjusts_id, e.late, e.status, e.created_by_id, "", "",
+            e.void_reason, stamp, stamp,
+        ))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    ids = {(key, kind, period): pk for pk, key, kind, period in LedgerEntry.objects.filter(
+        source_module=module, source_key__in={e.source_key for e in entries}, period__in={e.period for e in entries},
+    ).values_list("id", "source_key", "kind", "period")}
+    for e in entries:
+        e.pk = ids[(e.source_key, e.kind, e.period)]
+        e._state.adding = False
+
+
+@transaction.atomic
+def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
+               ) -> tuple[list[PostResult], dict[str, int], list[Any]]:
+    results: list[PostResult | None] = [None] * n
+    counts: dict[str, int] = {}
+    if not planned:
+        return [], counts, []
+    # Serialize with lock_period and post_entry (same unit rows, in path order as lock_period takes them).
+    list(OrgUnit.objects.select_for_update().filter(pk__in={p.unit.pk for p in planned})
+         .order_by("path").values_list("pk"))
+    locked = _locked_pairs(planned)
+    existing: dict[tuple[str, str, str], LedgerEntry] = {}
+    for row in LedgerEntry.objects.select_for_update().filter(
+            source_module=module, source_key__in={p.key for p in planned}, period__in={p.period for p in planned}):
+        existing[(row.source_key, row.kind, row.period)] = row
+    wanted = {(p.key, p.kind, p.period) for p in planned}
+    existing = {k: v for k, v in existing.items() if k in wanted}
+    adjustments: dict[int, list[LedgerEntry]] = {}
+    if existing:
+        for adj in LedgerEntry.objects.select_for_update().filter(
+                adjusts_id__in=[e.pk for e in existing.values()]).order_by("id"):
+            adjustments.setdefault(adj.adjusts_id or 0, []).append(adj)
+    bad = [FieldError(f"specs[{p.index}].source_key", _("第 %(i)s 条：%(msg)s") % {
+               "i": p.index, "msg": _("此来源编号已用于另一人员或单位的条目。")})
+           for p in planned if (e := existing.get((p.key, p.kind, p.period))) is not None
+           and (e.person_id != p.person.pk or e.unit_id != p.unit.pk)]
+    if bad:
+        raise ValidationFailed(_("台账条目有误。"), bad)
+
+    creator = _person_or_none(actor)
+    creator_id = creator.pk if creator is not None else None
+    now = timezone.now()
+    to_create: list[tuple[_Planned, LedgerEntry, str, dict[str, Any]]] = []
+    to_update: list[tuple[_Planned, LedgerEntry, dict[str, Any]]] = []
+    to_void: list[LedgerEntry] = []
+    for p in planned:
+        kind, values = p.kind, p.values
+        is_locked = (p.unit.pk, p.period) in locked
+        original = existing.get((p.key, kind, p.period))
+        if original is None:
+            if kind in MONEY_KINDS and values["amount"] == 0:
+                results[p.index] = PostResult(SKIPPED, None)
+                continue
+            entry = LedgerEntry(person_id=p.person.pk, unit_id=p.unit.pk, kind=kind, period=p.period,
+                                source_module=module, source_key=p.key, status=Status.POSTED, late=is_locked,
+                                created_by_id=creator_id, **values)
+            to_create.append((p, entry, ADJUSTED if is_locked else CREATED, {}))
+            continue
+        adjs = adjustments.get(original.pk, [])
+        amount = original.amount if original.status == Status.POSTED and original.amount is not None else Decimal(0)
+        grade = original.grade if original.status == Status.POSTED else None
+        latest = original
+        for adj in adjs:
+            if adj.status == Status.POSTED:
+                amount += adj.amount or Decimal(0)
+                grade = adj.grade or grade
+                latest = adj
+        value_same = amount == values["amount"] if kind in MONEY_KINDS else grade == values["grade"]
+        if is_locked:
+            if value_same:
+                results[p.index] = PostResult(UNCHANGED, latest, original)
+                continue
+            adj_values = dict(values)
+            if kind in MONEY_KINDS:
+                adj_values["amount"] = values["amount"] - amount
+            entry = LedgerEntry(person_id=p.person.pk, unit_id=p.unit.pk, kind=kind, period=p.period,
+                                source_module=module, source_key=f"{p.key}#adj{len(adjs) + 1}", status=Status.POSTED,
+                                late=True, adjusts_id=original.pk, created_by_id=creator_id, **adj_values)
+            to_create.append((p, entry, ADJUSTED, {"previous_amount": amount, "previous_grade": grade}))
+            continue
+        new_trace = _json({k: values[k] for k in ("clauses", "decision", "note", "period_start", "period_end")})
+        if value_same and _json(_trace(latest)) == new_trace:
+            results[p.index] = PostResult(UNCHANGED, latest, original)
+            continue
+        if value_same and kind in MONEY_KINDS and values["amount"] == 0 and original.status == Status.VOID:
+            results[p.index] = PostResult(UNCHANGED, original, original)
+            continue
+        previous = _snapshot(original)
+        superseded = [a for a in adjs if a.status == Status.POSTED]
+        for adj in superseded:
+            adj.status, adj.voided_by, adj.voided_at, adj.void_reason = Status.VOID, creator, now, SUPERSEDED_REASON
+            adj.updated_at = now
+        to_void.extend(superseded)
+        for field, value in values.items():
+            setattr(original, field, value)
+        if kind in MONEY_KINDS and values["amount"] == 0:
+            original.status = Status.VOID
+            original.voided_by, original.voided_at, original.void_reason = creator, now, ZERO_REASON
+        else:
+            original.status = Status.POSTED
+            original.voided_by, original.voided_at, original.void_reason = None, None, ""
+        original.updated_at = now
+        to_update.append((p, original, {"previous": previous, "superseded_adjustments": [a.pk for a in superseded]}))
+
+    if to_create:
+        _insert([entry for _p, entry, _o, _x in to_create], [p.decision_text for p, _e, _o, _x in to_create],
+                module, now)
+    if to_update or to_void:
+        fields = ["amount", "grade", "clauses", "decision", "note", "period_start", "period_end", "status",
+                  "voided_by", "voided_at", "void_reason", "updated_at"]
+        LedgerEntry.objects.bulk_update([e for _p, e, _x in to_update] + to_void, fields)
+
+    written: dict[int, list[tuple[_Planned, LedgerEntry, str, dict[str, Any]]]] = {}
+    for p, entry, outcome, extra in to_create:
+        results[p.index] = PostResult(outcome, entry, existing[(p.key, p.kind, p.period)] if entry.adjusts_id else entry)
+        written.setdefault(p.unit.pk, []).append((p, entry, outcome, extra))
+    for p, entry, extra in to_update:
+        results[p.index] = PostResult(UPDATED, entry, entry)
+        written.setdefault(p.unit.pk, []).append((p, entry, UPDATED, extra))
+    for r in results:
+        if r is not None:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    events = []
+    for unit_id, rows in written.items():
+        rows.sort(key=lambda row: row[0].index)
+        unit_counts: dict[str, int] = {}
+        for _p, _e, outcome, _x in rows:
+            unit_counts[outcome] = unit_counts.get(outcome, 0) + 1
+        clauses = sorted({c for _p, e, _o, _x in rows for c in e.clauses})
+        payload = {
+            "source_module": module, "count": len(rows), "counts": unit_counts,
+            "entries": [{"id": e.pk, **_payload(e, outcome=outcome, **extra)} for _p, e, outcome, extra in rows],
+        }
+        events.append(record(actor, "sanctions.post_batch", ("sanctions.ledgerbatch", uuid.uuid4().hex),
+                             unit_id=unit_id, clauses=clauses, payload=payload))
+    for _p, entry, outcome, _x in to_create:
+        _send(signals.entry_posted, entry=entry, outcome=outcome)
+    for _p, entry, _x in to_update:
+        _send(signals.entry_posted, entry=entry, outcome=UPDATED)
+    return [r for r in results if r is not None], counts, events
 
 
 @transaction.atomic

@@ -25,4 +25,9 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 now = timezone.make_aware(now, timezone.get_default_timezone())
         report = run_tick(now)
-        self.stdout.write(" ".join(f"{k}={v}" for k, v in report.as_dict().items()))
+        counts = report.as_dict()
+        jobs = counts.pop("jobs", {})
+        # other apps' periodic jobs as "<job>.<count>=<n>" (one token each, like the counts above)
+        for name, out in jobs.items():
+            counts.update({f"{name}.{k}": v for k, v in out.items()} if isinstance(out, dict) else {name: out})
+        self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
