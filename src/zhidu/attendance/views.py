@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhidu.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed, ZhiduError
+from zhidu.core.http import request_actor
 from zhidu.org import access
 from zhidu.org.models import OrgUnit, Person
 
@@ -33,12 +34,7 @@ from .models import (
     StepStatus,
 )
 
-
-def _actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
-    if person is None:
-        raise PermissionDenied("this account is not linked to a person")
-    return person
+_actor = request_actor
 
 
 def _period_or_404(period: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any, cast
 from django.db.models import Count, F, Field, ForeignKey, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhidu.org import access
 from zhidu.org.models import OrgUnit
@@ -283,8 +284,9 @@ def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: s
 
 
 DIMENSION_LABELS = {
-    "kind": "类型", "category": "类别", "unit": "责任单位", "channel": "受理渠道",
-    "responsibility": "调查定性（投诉）", "satisfaction": "满意度",
+    "kind": gettext_noop("类型"), "category": gettext_noop("类别"), "unit": gettext_noop("责任单位"),
+    "channel": gettext_noop("受理渠道"), "responsibility": gettext_noop("调查定性（投诉）"),
+    "satisfaction": gettext_noop("满意度"),
 }
 
 

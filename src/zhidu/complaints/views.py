@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhidu.core.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailed, ZhiduError
+from zhidu.core.http import request_actor
 from zhidu.org import access
 from zhidu.org.models import Organization, OrgUnit, Person
 
@@ -42,11 +43,7 @@ from .models import (
 PUBLIC_TRACK_LIMIT = 30
 
 
-def _actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
-    if person is None:
-        raise PermissionDenied("this account is not linked to a person")
-    return person
+_actor = request_actor
 
 
 def _errors(exc: ZhiduError) -> list[str]:

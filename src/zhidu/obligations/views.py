@@ -15,17 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhidu.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed, ZhiduError
+from zhidu.core.http import request_actor
 from zhidu.org import access
 from zhidu.org.models import OrgUnit, Person
 
 from . import selectors, services
 
-
-def _actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
-    if person is None:
-        raise PermissionDenied("this account is not linked to a person")
-    return person
+_actor = request_actor
 
 
 def _error_text(exc: ZhiduError) -> str:

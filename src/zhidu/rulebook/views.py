@@ -12,17 +12,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from zhidu.core.errors import PermissionDeniedError
+from zhidu.core.http import request_actor
 from zhidu.org import access
 from zhidu.org.models import OrgUnit, Person
 
 from . import selectors
 
-
-def _actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
-    if person is None:
-        raise PermissionDenied("this account is not linked to a person")
-    return person
+_actor = request_actor
 
 
 def _on(request: HttpRequest) -> dt.date:

@@ -10,15 +10,11 @@ from django.views.decorators.http import require_http_methods
 
 from zhidu.audit import selectors as audit_selectors
 from zhidu.core.errors import PermissionDeniedError
+from zhidu.core.http import request_actor
 from zhidu.org import access, selectors
-from zhidu.org.models import OrgUnit, Person
+from zhidu.org.models import OrgUnit
 
-
-def _actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
-    if person is None:
-        raise PermissionDenied("this account is not linked to a person")
-    return person
+_actor = request_actor
 
 
 @login_required
