@@ -1953,6 +1953,10 @@ EN: dict[str, str | tuple[str, str]] = {
     "%(period)s 已解锁。": "%(period)s unlocked.",
     "第 %(i)s 条：%(msg)s": "Entry %(i)s: %(msg)s",
     "与第 %(j)s 条重复（同一来源编号、类别和期间）。": "Duplicates entry %(j)s (same source ID, category and period).",
+    # statistics period picker
+    "按月": "Monthly",
+    "按季": "Quarterly",
+    "按年": "Yearly",
     # web
     "简体中文": "简体中文",
     "English": "English",

@@ -220,9 +220,8 @@ def test_cli_matches_the_service(org) -> None:
 
 def test_items_follow_a_calendar_change(org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     from zhidu.calendar import services as calendar_services
-    from zhidu.org.access import SYSTEM
-
     from zhidu.calendar.selectors import invalidate
+    from zhidu.org.access import SYSTEM
 
     c = register(org, territory="a")
     assert c.due_at == at(2026, 11, 26, 17, 30)

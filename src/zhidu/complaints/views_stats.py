@@ -141,7 +141,7 @@ def _context(request: HttpRequest, actor: Person, f: Filters) -> dict[str, Any]:
                 for key, rows in figures.by.items()]
     return {
         "f": f, "stats": figures, "chart": bar_chart(figures.trend), "sections": sections,
-        "granularities": [("month", _("月")), ("quarter", _("季")), ("year", _("年"))],
+        "granularities": [("month", _("按月")), ("quarter", _("按季")), ("year", _("按年"))],
         "units": list(access.units_in_scope(actor, VIEW).order_by("path")),
         "kinds": Kind.choices, "channels": Channel.choices, "categories": selectors.categories(),
         "definitions": reports.definitions(), "columns": reports.column_labels(),
