@@ -1957,6 +1957,8 @@ EN: dict[str, str | tuple[str, str]] = {
     "按月": "Monthly",
     "按季": "Quarterly",
     "按年": "Yearly",
+    "统计分析": "Statistics",
+    "打印（PDF）": "Print (PDF)",
     # web
     "简体中文": "简体中文",
     "English": "English",

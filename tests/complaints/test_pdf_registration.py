@@ -65,3 +65,10 @@ def test_pdf_only_for_readers_and_masked_for_those_who_do_not_work_on_it(org, mo
     monkeypatch.setattr(selectors, "may_see_contact", lambda actor, complaint: False)
     text = text_of(login(org.verifier).get(f"/complaints/{c.pk}/form.pdf").content)
     assert "13812345678" not in text and "王小明" in text and "5678" in text
+
+
+def test_the_item_page_links_its_pdf_and_the_index_links_the_statistics(org) -> None:
+    c = register(org, territory="a", content=CONTENT)
+    client = login(org.agent)
+    assert f'href="/complaints/{c.pk}/form.pdf"' in client.get(f"/complaints/{c.pk}/").content.decode()
+    assert 'href="/complaints/stats/"' in client.get("/complaints/").content.decode()
