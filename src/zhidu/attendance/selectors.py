@@ -23,8 +23,9 @@ from zhidu.calendar import selectors as calendar_selectors
 from zhidu.calendar.rules import WorkCalendar
 from zhidu.core.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailed
 from zhidu.org import access
-from zhidu.org.models import Adoption, Employment, OrgUnit, Person, UnitKind
+from zhidu.org.models import Adoption, Employment, OrgUnit, Person, UnitKind, ancestor_paths
 from zhidu.rulebook.selectors import params_for
+from zhidu.sanctions.periods import period_of, shift_period  # noqa: F401 - the ledger's periods
 
 from .models import (
     STATUS_MARKS,
@@ -67,21 +68,6 @@ def parse_period(period: str) -> tuple[dt.date, dt.date]:
     if len(str(period)) != 7:
         raise ValidationFailed(_("月份有误。"), [FieldError("period", _("月份格式应为 YYYY-MM。"))])
     return first, dt.date(year, month, _calendar.monthrange(year, month)[1])
-
-
-def period_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def shift_period(period: str, months: int) -> str:
-    first, _last = parse_period(period)
-    index = first.year * 12 + first.month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 # ----------------------------------------------------------------------------------- people, units

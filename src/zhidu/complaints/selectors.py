@@ -25,6 +25,7 @@ from zhidu.core.masking import mask_phone
 from zhidu.obligations.models import PENDING, Obligation
 from zhidu.org import access
 from zhidu.org.models import Organization, OrgUnit, Person
+from zhidu.org.models import ancestor_paths as _ancestor_paths
 
 from . import rules
 from .models import (
@@ -263,11 +264,6 @@ def managers_of(unit: OrgUnit) -> list[Person]:
     people = Person.objects.filter(roles__unit__path__in=_ancestor_paths(unit.path),
                                    roles__role__in=list(access.POLICY["complaints.manage"])).distinct()
     return [p for p in people.order_by("name", "id") if access.can(p, "complaints.manage", unit)]
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 # ------------------------------------------------------------------------------------------ detail

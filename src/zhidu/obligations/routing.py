@@ -7,16 +7,10 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from zhidu.org.models import OrgUnit, Person, RoleAssignment
+from zhidu.org.models import OrgUnit, Person, RoleAssignment, ancestor_paths
 
 from .models import Obligation
 from .policy import KindPolicy
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """"00000001/00000005/" → ["00000001/", "00000001/00000005/"] (the unit itself last)."""
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 def nearest_holders(unit: OrgUnit, roles: Iterable[str], on: dt.date, *, exclude: Iterable[int] = ()) -> list[Person]:

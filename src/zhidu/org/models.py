@@ -38,6 +38,14 @@ class UnitKind(models.TextChoices):
     TEAM = "team", _("小组")
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and every unit above it, top first:
+    "00000001/00000005/" → ["00000001/", "00000001/00000005/"]. ``unit__path__in=`` these finds the
+    unit's own rows and those it inherits."""
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
 class OrgUnit(models.Model):
     """A node of the organization tree.
 

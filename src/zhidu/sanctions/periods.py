@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 from zhidu.org.models import OrgUnit
+from zhidu.org.models import ancestor_paths as _prefixes
 
 from .models import PeriodLock
 
@@ -24,11 +25,6 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
         raise ValueError(f"bad period {period!r}")
     year, month = int(m.group(1)), int(m.group(2))
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 def active_lock(unit: OrgUnit, period: str) -> PeriodLock | None:

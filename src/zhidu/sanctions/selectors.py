@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from zhidu.core.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailed
 from zhidu.org import access
-from zhidu.org.models import OrgUnit, Person
+from zhidu.org.models import OrgUnit, Person, ancestor_paths
 from zhidu.rulebook.decision import Decision
 
 from .models import ACTION_KINDS, GRADE_KINDS, MONEY_KINDS, Kind, LedgerEntry, PeriodLock, Status
@@ -288,8 +288,7 @@ def actions_in_force(actor: access.Actor, person: Person, on: dt.date | None = N
 def locks_for(actor: access.Actor, unit: OrgUnit) -> QuerySet[PeriodLock]:
     """Locks (active and lifted) on the unit and the units above it, newest period first."""
     access.require(actor, "sanctions.view", unit)
-    parts = [p for p in unit.path.split("/") if p]
-    prefixes = ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+    prefixes = ancestor_paths(unit.path)
     return PeriodLock.objects.select_related("unit", "locked_by", "unlocked_by").filter(
         unit__path__in=prefixes
     ).order_by("-period", "-locked_at")
