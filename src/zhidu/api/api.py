@@ -20,16 +20,16 @@ from zhidu.core.errors import NotFoundError, ZhiduError
 from zhidu.org import access, selectors
 from zhidu.org.models import OrgUnit, Person
 
-from .services import user_for_token
+from .services import actor_for_token
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is None:
+        found = actor_for_token(token)
+        if found is None:
             return None
-        request.user = user
-        return user
+        request.user, request.zhidu_person = found  # type: ignore[attr-defined]
+        return request.user
 
 
 class SessionAuth(APIKeyCookie):
@@ -101,7 +101,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def current_actor(request: HttpRequest) -> Person:
-    person = access.actor_for_user(request.user)
+    person = getattr(request, "zhidu_person", None) or access.actor_for_user(request.user)
     if person is None:
         raise ZhiduError(_("此账户未关联人员档案。"), code="no_person", status=403)
     return person

@@ -6,3 +6,8 @@ class ApiConfig(AppConfig):
     name = "zhidu.api"
     label = "api"
     verbose_name = _("接口")
+
+    def ready(self) -> None:
+        from . import services
+
+        services.connect()

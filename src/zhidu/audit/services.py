@@ -44,8 +44,10 @@ def record(
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     stream_name = stream or (f"unit:{unit_id}" if unit_id is not None else "global")
-    AuditStream.objects.get_or_create(name=stream_name)
-    head = AuditStream.objects.select_for_update().get(name=stream_name)
+    head = AuditStream.objects.select_for_update().filter(name=stream_name).first()
+    if head is None:  # the stream's first event
+        AuditStream.objects.get_or_create(name=stream_name)
+        head = AuditStream.objects.select_for_update().get(name=stream_name)
     subject_type, subject_id = _subject(subject)
     actor_id = getattr(actor, "pk", None)
     fields: dict[str, Any] = {

@@ -243,7 +243,9 @@ def register(request: HttpRequest, payload: ComplaintIn) -> Status[dict[str, Any
     )
     key = request.headers.get("Idempotency-Key") or payload.idempotency_key
     result = services.register(actor, intake, idempotency_key=key)
-    return Status(201 if result.created else 200, _fresh(actor, result.complaint) | {"replayed": not result.created})
+    if result.created:  # the registrant may always read it (selectors.scope_q): answer from what was stored
+        return Status(201, _out(actor, result.complaint))
+    return Status(200, _fresh(actor, result.complaint) | {"replayed": True})
 
 
 @router.get("", response={200: list[ComplaintOut], **ERRORS})

@@ -16,7 +16,10 @@ class ComplaintsConfig(AppConfig):
         from zhidu.org import access
         from zhidu.org.models import Role as R
 
+        from . import config
         from .seeding import ensure_default_categories
+
+        config.connect()
 
         access.register_actions({
             # Register a contact on the form (agents, the hall's guide desk and duty officers, P10.2.5)

@@ -31,10 +31,15 @@ def ensure_default_categories(*, using: str = DEFAULT_DB_ALIAS, apps: Any = None
             apps.get_model("complaints", "Category")
         except LookupError:
             return  # migrated only part of the way
+    from zhidu.core import configcache
+
+    from .config import CONFIG_CACHE
     from .models import Category
 
     existing = set(Category.objects.values_list("code", flat=True))
-    Category.objects.bulk_create([
+    created = Category.objects.bulk_create([
         Category(code=code, name=name, name_en=name_en, position=i * 10)
         for i, (code, name, name_en) in enumerate(DEFAULT_CATEGORIES) if code not in existing
     ])
+    if created or not configcache.token(CONFIG_CACHE):
+        configcache.bump(CONFIG_CACHE)  # bulk_create sends no signal; a first seeding starts the cache

@@ -52,14 +52,12 @@ from zhidu.rulebook.params import ParamSet
 from zhidu.rulebook.rules import p4, p11
 from zhidu.rulebook.selectors import params_for
 
-from . import rules
+from . import config, rules
 from .models import (
     CHANNEL_CLAUSES,
     PENDING_STATES,
-    WILDCARD,
     Adoption,
     Attachment,
-    Category,
     Channel,
     Complaint,
     ComplaintSettings,
@@ -69,7 +67,6 @@ from .models import (
     RectificationPlan,
     ResponsibilityClass,
     RouteBasis,
-    RouteRule,
     Satisfaction,
     SpotCheck,
     SpotCheckItem,
@@ -191,11 +188,10 @@ def _params(unit: OrgUnit | None, on: dt.date) -> ParamSet:
 
 
 def settings_for(org: Organization | int) -> ComplaintSettings:
-    """The organization's settings (unsaved defaults when none are configured)."""
+    """The organization's settings (unsaved defaults when none are configured). Cached and shared:
+    read it, do not change it."""
     org_id = org.pk if isinstance(org, Organization) else org
-    found = (ComplaintSettings.objects.filter(organization_id=org_id)
-             .select_related("branch_customer_service", "order_department", "public_intake_unit").first())
-    return found or ComplaintSettings(organization_id=org_id)
+    return config.desk(org_id).settings
 
 
 def _phone(value: str) -> str:
@@ -219,39 +215,15 @@ def receiving_scope(unit: OrgUnit, territories: Sequence[Territory]) -> frozense
 
 
 def route(org: Organization | int, receiving_unit: OrgUnit, category: str, territory: str,
-          on: dt.date, *, params: ParamSet | None = None, territories: Sequence[Territory] | None = None) -> RouteResult:
+          on: dt.date, *, params: ParamSet | None = None) -> RouteResult:
     """The responsible unit of a new contact (P4.2, P4.3.3, P4.4.3) via ``p4.route`` (``params``: the
-    receiving unit's on ``on``; ``territories``: the organization's, with their units — read when not given)."""
+    receiving unit's on ``on``, read when not given) over the organization's routing table."""
     org_id = org.pk if isinstance(org, Organization) else org
-    conf = settings_for(org_id)
-    if territories is None:
-        territories = list(Territory.objects.filter(organization_id=org_id)
-                           .select_related("handling_unit", "county_marketing"))
-    units: dict[str, OrgUnit] = {}
-
-    def code(unit: OrgUnit | None) -> str:
-        if unit is None:
-            return ""
-        units[unit.code] = unit
-        return unit.code
-
-    entries: dict[tuple[str, str], str] = {}
-    for t in territories:
-        if t.handling_unit is not None:
-            entries[(WILDCARD, t.code)] = code(t.handling_unit)
-    for rule in RouteRule.objects.filter(organization_id=org_id).select_related("unit"):
-        entries[(rule.category, rule.territory)] = code(rule.unit)
-    branch_cs = conf.branch_customer_service if conf.branch_customer_service_id else None
-    orders = conf.order_department if conf.order_department_id else None
-    table = p4.RoutingTable(
-        branch_customer_service=code(branch_cs), order_department=code(orders),
-        county_marketing={t.code: code(t.county_marketing) for t in territories if t.county_marketing is not None},
-        entries=entries,
-    )
+    desk = config.desk(org_id)
     request = p4.RouteRequest(category=category, territory=territory, receiving_unit=receiving_unit.code,
-                              receiving_scope=receiving_scope(receiving_unit, territories))
-    decision = p4.route(request, table, params if params is not None else _params(receiving_unit, on))
-    unit = units.get(decision.value) if decision.value else None
+                              receiving_scope=receiving_scope(receiving_unit, desk.territories))
+    decision = p4.route(request, desk.table, params if params is not None else _params(receiving_unit, on))
+    unit = desk.units.get(decision.value) if decision.value else None
     if unit is None:
         decision = Decision(
             rule="complaints.route", value=receiving_unit.code, clauses=("P4.2",),
@@ -411,10 +383,8 @@ def register(actor: Any, intake: Intake, *, idempotency_key: str | None = None,
         raise ValidationFailed(_("登记信息有误。"), [FieldError("idempotency_key", _("不能超过 128 个字符。"))])
     fingerprint = intake.fingerprint()
     org_id = intake.receiving_unit.organization_id
-    if key is not None:
-        existing = Complaint.objects.filter(organization_id=org_id, idempotency_key=key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint)
+    if key is not None and Complaint.objects.filter(organization_id=org_id, idempotency_key=key).exists():
+        return _replay(Complaint.objects.get(organization_id=org_id, idempotency_key=key), fingerprint)
     for attempt in range(5):
         try:
             return IntakeResult(_register(actor, intake, key, fingerprint, now or timezone.now()), True)
@@ -440,7 +410,8 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
         errors.append(FieldError("kind", _("类型应为咨询、建议或投诉（P4.4）。")))
     if intake.channel not in Channel.values:
         errors.append(FieldError("channel", _("未知的受理渠道。")))
-    if not Category.objects.filter(code=intake.category, active=True).exists():
+    desk = config.desk(unit.organization_id)
+    if intake.category not in desk.categories:
         errors.append(FieldError("category", _("未知或已停用的类别。")))
     content = _text(intake.content)
     _check_len(content, "content", errors, required=True, max_length=MAX_CONTENT)
@@ -462,9 +433,8 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
         errors.append(FieldError("receiving_person", _("受理人不属于本组织。")))
     receiver_name = _text(person.name if person else intake.receiving_person_name)
     territory = _text(intake.territory)
-    territories = list(Territory.objects.filter(organization_id=unit.organization_id)
-                       .select_related("handling_unit", "county_marketing"))
-    if territory and territory not in {t.code for t in territories}:
+    territories = desk.territories
+    if territory and territory not in desk.territory_codes():
         errors.append(FieldError("territory", _("未知的属地。")))
     if not territory:
         scope = receiving_scope(unit, territories)
@@ -502,7 +472,7 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
             errors.append(FieldError(field_name, _("登记表必填项（P4.3.2）。")))
     return errors, {"received": received, "name": name, "phone": phone, "person": person,
                     "receiver_name": receiver_name, "territory": territory, "content": content,
-                    "registration": complete, "params": params, "territories": territories}
+                    "registration": complete, "params": params}
 
 
 @transaction.atomic
@@ -514,8 +484,7 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now
     deadline: Deadline | None = None
     if not errors:
         on = _local(received).date()
-        routed = route(unit.organization_id, unit, intake.category, v["territory"], on, params=v["params"],
-                       territories=v["territories"])
+        routed = route(unit.organization_id, unit, intake.category, v["territory"], on, params=v["params"])
         if not intake.answered_on_spot:
             deadline_params = v["params"] if routed.unit.pk == unit.pk else _params(routed.unit, on)
             deadline = compute_deadline(

@@ -13,7 +13,9 @@ class ObligationsConfig(AppConfig):
         from zhidu.org import access
         from zhidu.org.models import Role
 
-        from . import receivers, selectors
+        from . import receivers, routing, selectors
+
+        routing.connect()
 
         R = Role
         access.register_actions({

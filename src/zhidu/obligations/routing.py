@@ -7,19 +7,33 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from zhidu.core.configcache import VersionedCache, watch
 from zhidu.org.models import OrgUnit, Person, RoleAssignment, ancestor_paths
 
 from .models import Obligation
 from .policy import KindPolicy
 
+HOLDERS_CACHE = "org.role_holders"
+_HOLDERS: VersionedCache[list[Person]] = VersionedCache(HOLDERS_CACHE, maxsize=4096)
+
+
+def connect() -> None:
+    watch(HOLDERS_CACHE, RoleAssignment, Person, OrgUnit)
+
 
 def nearest_holders(unit: OrgUnit, roles: Iterable[str], on: dt.date, *, exclude: Iterable[int] = ()) -> list[Person]:
     """Holders of any of ``roles`` on the unit itself or, failing that, on the nearest unit above it
-    (a role covers its unit's subtree). People in ``exclude`` do not count."""
-    roles = list(roles)
-    if not roles:
+    (a role covers its unit's subtree). People in ``exclude`` do not count. Cached per process
+    while no role, person or unit changes (the returned people are shared: read only)."""
+    wanted = tuple(sorted(set(roles)))
+    if not wanted:
         return []
-    excluded = set(exclude)
+    excluded = frozenset(exclude)
+    key = (unit.path, wanted, on, excluded)
+    return list(_HOLDERS.get(key, lambda: _nearest_holders(unit, wanted, on, excluded)))
+
+
+def _nearest_holders(unit: OrgUnit, roles: tuple[str, ...], on: dt.date, excluded: frozenset[int]) -> list[Person]:
     rows = (
         RoleAssignment.objects.filter(role__in=roles, unit__path__in=ancestor_paths(unit.path), valid_from__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))

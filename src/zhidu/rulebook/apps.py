@@ -52,7 +52,13 @@ class RulebookConfig(AppConfig):
         })
         register(NavEntry("rulebook", _("规则库"), "rulebook:index", order=90, action="rulebook.view"))
 
+        from zhidu.core.configcache import watch
+
+        from .models import Parameter, ParameterOverride, ParameterValue
         from .seeding import ensure_builtin_regulations
+        from .selectors import RULEBOOK_CACHE
+
+        watch(RULEBOOK_CACHE, Parameter, ParameterValue, ParameterOverride)
 
         post_migrate.connect(ensure_builtin_regulations, sender=self, dispatch_uid="zhidu.rulebook.builtin")
         post_migrate.connect(load_default_rulebook, sender=self, dispatch_uid="zhidu.rulebook.load_default")

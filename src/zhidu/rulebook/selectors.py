@@ -14,9 +14,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from zhidu.core import configcache
+from zhidu.core.configcache import VersionedCache
 from zhidu.core.errors import PermissionDeniedError
 from zhidu.org import access
 from zhidu.org.models import OrgUnit
@@ -28,6 +29,7 @@ from .models import Clause, ClauseStatus, Parameter, ParameterOverride, Paramete
 from .params import Param, ParamSet, Rulebook, RulebookError, default_params, default_rulebook, parse_value, to_json
 
 log = logging.getLogger(__name__)
+RULEBOOK_CACHE = "rulebook"
 
 
 @dataclass(frozen=True)
@@ -44,40 +46,64 @@ class ResolvedParam:
     type: str = ""
 
 
-def _in_force(on: dt.date) -> Q:
-    return Q(effective_from__lte=on) & (Q(effective_until__isnull=True) | Q(effective_until__gte=on))
-
-
 def ancestor_ids(unit: OrgUnit) -> list[int]:
     """The unit and the units above it, nearest first (from the materialized path)."""
     return [int(part) for part in reversed(unit.path.strip("/").split("/")) if part]
 
 
-def resolve_params(unit: OrgUnit | None, on: dt.date) -> dict[str, ResolvedParam]:
-    """Every parameter in force on ``on`` for ``unit`` (None: the organization-wide values)."""
-    definitions = list(Parameter.objects.all())
-    out = _from_files(on, skip={p.key for p in definitions})
+@dataclass(frozen=True)
+class _Rows:
+    """The rulebook tables as read once per version token (definitions, values, overrides)."""
+
+    definitions: dict[int, Parameter]
+    # (parameter_id, source, value, effective_from, effective_until, id)
+    values: list[tuple[int, str, Any, dt.date, dt.date | None, int]]
+    # unit_id → [(parameter_id, value, effective_from, effective_until, id)]
+    overrides: dict[int, list[tuple[int, Any, dt.date, dt.date | None, int]]]
+
+
+#: Process-local caches, valid while the ``rulebook`` version token is unchanged (``core.configcache``):
+#: every write to Parameter, ParameterValue or ParameterOverride gives the token a new value.
+_ROWS: VersionedCache[_Rows] = VersionedCache(RULEBOOK_CACHE, maxsize=2)
+_RESOLVED: VersionedCache[tuple[dict[str, ResolvedParam], ParamSet]] = VersionedCache(RULEBOOK_CACHE, maxsize=4096)
+
+
+def _read_rows() -> _Rows:
+    definitions = {p.pk: p for p in Parameter.objects.all()}
+    values = list(ParameterValue.objects.values_list("parameter_id", "source", "value", "effective_from",
+                                                     "effective_until", "id"))
+    overrides: dict[int, list[tuple[int, Any, dt.date, dt.date | None, int]]] = {}
+    for pid, uid, value, start, end, oid in ParameterOverride.objects.values_list(
+            "parameter_id", "unit_id", "value", "effective_from", "effective_until", "id"):
+        overrides.setdefault(uid, []).append((pid, value, start, end, oid))
+    return _Rows(definitions, values, overrides)
+
+
+def _covers(start: dt.date, end: dt.date | None, on: dt.date) -> bool:
+    return start <= on and (end is None or end >= on)
+
+
+def _resolve(rows: _Rows, unit: OrgUnit | None, on: dt.date) -> dict[str, ResolvedParam]:
+    definitions = rows.definitions
+    out = _from_files(on, skip={p.key for p in definitions.values()})
     if not definitions:
         return out
-    by_id = {p.pk: p for p in definitions}
-    layers: dict[int, list[tuple[int, Any, str, dt.date, dt.date | None, int | None]]] = {}
-    # rank: lower wins. Overrides by distance from the unit, then organization, then default.
-    values = ParameterValue.objects.filter(_in_force(on)).order_by("-effective_from", "-id")
-    for v in values.values_list("parameter_id", "source", "value", "effective_from", "effective_until"):
-        pid, source, value, start, end = v
-        rank = 1000 if source == ValueSource.ORGANIZATION else 2000
-        layers.setdefault(pid, []).append((rank, value, source, start, end, None))
+    # rank: lower wins. Overrides by distance from the unit, then organization, then default;
+    # within a rank the latest effective_from (then the latest row) wins.
+    layers: dict[int, list[tuple[int, dt.date, int, Any, str, dt.date, dt.date | None, int | None]]] = {}
+    for pid, source, value, start, end, vid in rows.values:
+        if _covers(start, end, on):
+            rank = 1000 if source == ValueSource.ORGANIZATION else 2000
+            layers.setdefault(pid, []).append((rank, start, vid, value, source, start, end, None))
     if unit is not None:
-        chain = ancestor_ids(unit)
-        distance = {uid: i for i, uid in enumerate(chain)}
-        overrides = ParameterOverride.objects.filter(_in_force(on), unit_id__in=chain).order_by("-effective_from", "-id")
-        for pid, uid, value, start, end in overrides.values_list("parameter_id", "unit_id", "value", "effective_from",
-                                                                 "effective_until"):
-            layers.setdefault(pid, []).append((distance[uid], value, "override", start, end, uid))
+        for distance, uid in enumerate(ancestor_ids(unit)):
+            for pid, value, start, end, oid in rows.overrides.get(uid, ()):
+                if _covers(start, end, on):
+                    layers.setdefault(pid, []).append((distance, start, oid, value, "override", start, end, uid))
     for pid, candidates in layers.items():
-        p = by_id[pid]
-        # stable sort keeps "-effective_from, -id" order within a rank
-        for _rank, raw, source, start, end, owner in sorted(candidates, key=lambda c: c[0]):
+        p = definitions[pid]
+        candidates.sort(key=lambda c: (c[0], -c[1].toordinal(), -c[2]))
+        for _rank, _start, _id, raw, source, start, end, owner in candidates:
             try:
                 value = parse_value(p.type, raw, tuple(p.choices))
             except ValueError:
@@ -87,6 +113,23 @@ def resolve_params(unit: OrgUnit | None, on: dt.date) -> dict[str, ResolvedParam
             out[p.key] = ResolvedParam(param, source, start, end, owner, p.note, p.interpretation, p.type)
             break
     return out
+
+
+def _resolved(unit: OrgUnit | None, on: dt.date) -> tuple[dict[str, ResolvedParam], ParamSet]:
+    tok = configcache.token(RULEBOOK_CACHE)
+
+    def build() -> tuple[dict[str, ResolvedParam], ParamSet]:
+        rows = _ROWS.get("rows", _read_rows, current=tok)
+        resolved = _resolve(rows, unit, on)
+        return resolved, ParamSet({k: r.param for k, r in resolved.items()}, on)
+
+    key = (unit.path if unit is not None else None, on)
+    return _RESOLVED.get(key, build, current=tok)
+
+
+def resolve_params(unit: OrgUnit | None, on: dt.date) -> dict[str, ResolvedParam]:
+    """Every parameter in force on ``on`` for ``unit`` (None: the organization-wide values)."""
+    return dict(_resolved(unit, on)[0])
 
 
 def _from_files(on: dt.date, skip: set[str]) -> dict[str, ResolvedParam]:
@@ -108,8 +151,9 @@ def _from_files(on: dt.date, skip: set[str]) -> dict[str, ResolvedParam]:
 
 
 def params_for(unit: OrgUnit | None, on: dt.date) -> ParamSet:
-    """The parameters a rule reads for ``unit`` on ``on`` (None: organization-wide)."""
-    return ParamSet({k: r.param for k, r in resolve_params(unit, on).items()}, on)
+    """The parameters a rule reads for ``unit`` on ``on`` (None: organization-wide). Shared between
+    callers while the rulebook is unchanged: read it, do not change it (``with_overrides`` copies)."""
+    return _resolved(unit, on)[1]
 
 
 # ---------------------------------------------------------------------------------------------

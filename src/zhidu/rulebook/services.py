@@ -29,12 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhidu.audit.services import record
+from zhidu.core import configcache
 from zhidu.core.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailed
 from zhidu.org import access
 from zhidu.org.models import OrgUnit, Person
 
 from .models import Clause, Parameter, ParameterOverride, ParameterValue, Regulation, ValueSource
 from .params import Rulebook, default_rulebook, parse_value, to_json
+from .selectors import RULEBOOK_CACHE
 
 
 @dataclass
@@ -152,6 +154,8 @@ def sync_default_rulebook(actor: access.Actor, book: Rulebook | None = None) -> 
 
     if report.changed:
         record(actor, "rulebook.load", ("rulebook.rulebook", "default"), payload=report.as_dict())
+    if report.changed or not configcache.token(RULEBOOK_CACHE):
+        configcache.bump(RULEBOOK_CACHE)  # bulk writes send no signals; a first load starts the cache
     return report
 
 

@@ -1,0 +1,97 @@
+"""Process-local caches of configuration that every request reads and few writes change.
+
+The rulebook's parameters, a complaint desk's routing table, … are read on every registration and
+changed a few times a year. Each such configuration has a *version token* in ``core_configversion``
+(one row per name). Every write to a watched table replaces the token with a new random one, in the
+same transaction as the write (``watch`` connects ``post_save``/``post_delete``; bulk writes call
+``bump`` themselves). A reader fetches the token (one primary-key read) and uses a cached entry only
+if it was built under that same token, so:
+
+- another process's change is seen by the next read after it commits;
+- a change inside an open transaction is seen by that transaction at once (its own connection
+  reads the new token) and by nobody else before the commit;
+- a rolled-back change leaves the old token, whose entries are still right: tokens are random, so
+  a token is never reused for other contents;
+- with no token row (a fresh or flushed database) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+TABLE = "core_configversion"
+
+
+def token(name: str) -> str:
+    """The current token of ``name`` ('' when none is recorded: do not cache)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT token FROM {TABLE} WHERE name = %s", [name])  # noqa: S608 (constant table name)
+        row = cur.fetchone()
+    return str(row[0]) if row else ""
+
+
+def bump(name: str) -> str:
+    """Give ``name`` a new token (in the caller's transaction); returns it."""
+    from .models import ConfigVersion
+
+    new = uuid.uuid4().hex
+    if ConfigVersion.objects.filter(name=name).update(token=new):
+        return new
+    try:
+        with transaction.atomic():
+            ConfigVersion.objects.create(name=name, token=new)
+    except IntegrityError:  # created meanwhile by another process
+        ConfigVersion.objects.filter(name=name).update(token=new)
+    return new
+
+
+class VersionedCache(Generic[T]):
+    """Entries built by ``get(key, build)``, valid while the token of ``name`` stays the same."""
+
+    def __init__(self, name: str, *, maxsize: int = 1024) -> None:
+        self.name = name
+        self.maxsize = maxsize
+        self._entries: dict[Any, tuple[str, T]] = {}
+        self._lock = threading.Lock()
+        self.builds = 0          # for tests and benchmarks: how often ``build`` ran
+
+    def get(self, key: Any, build: Callable[[], T], *, current: str | None = None) -> T:
+        """The entry for ``key`` under the current token (``current``: a token the caller already
+        read in this request, to save the read)."""
+        tok = token(self.name) if current is None else current
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == tok and tok:
+            return entry[1]
+        value = build()
+        self.builds += 1
+        if tok:
+            with self._lock:
+                if len(self._entries) >= self.maxsize:
+                    self._entries.clear()
+                self._entries[key] = (tok, value)
+        return value
+
+    def token(self) -> str:
+        return token(self.name)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def watch(name: str, *models_: type[models.Model]) -> None:
+    """Bump ``name`` whenever a row of one of ``models_`` is saved or deleted."""
+    def changed(sender: Any, **kwargs: Any) -> None:
+        bump(name)
+
+    for model in models_:
+        uid = f"zhidu.configcache.{name}.{model._meta.label}"
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ".save")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ".delete")
