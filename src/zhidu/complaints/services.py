@@ -475,8 +475,10 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
                     "registration": complete, "params": params}
 
 
-@transaction.atomic
 def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now: dt.datetime) -> Complaint:
+    # Validation, routing and the deadline read only cached configuration: they run before the
+    # transaction, which then holds the database's writer lock (and the audit chains' heads) only
+    # for the writes.
     errors, v = _validate_intake(actor, intake, now)
     unit = intake.receiving_unit
     received: dt.datetime = v["received"]
@@ -532,36 +534,37 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now
         c.due_at = deadline.due
         c.deadline_provisional = deadline.provisional
         c.deadline_decision = decision_dict(deadline.decision)
-    c.save(force_insert=True)
-    saved = _save_attachments(actor, c, intake.attachments, now)
-    try:
-        clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
-        if deadline is not None:
-            clauses |= set(deadline.decision.clauses)
-        if intake.handling_opinion:
-            clauses.add("P4.3.4")
-        ob = None
-        if deadline is not None:
-            ob = _open_deadline(actor, c, deadline, DEADLINE_KIND[c.kind], DEADLINE_TITLE[c.kind], now=now)
-        _audit(actor, "complaints.register", c, clauses, {
-            "channel": c.channel, "category": c.category, "territory": c.territory,
-            "receiving_unit": unit.pk, "responsible_unit": routed.unit.pk, "route_basis": routed.basis,
-            "due_at": c.due_at, "provisional": c.deadline_provisional, "special": c.special,
-            "special_approver": c.special_approver_id, "attachments": len(saved),
-            "obligation": getattr(ob, "pk", None), "deadline_passed": deadline is not None and ob is None,
-            "idempotency_key": bool(key),
-        }, unit_id=unit.pk)
-        if intake.answered_on_spot:
-            c.answered_on_spot = True
-            c.answer = _text(intake.answer)
-            c.answered_at = now
-            c.answered_by = _person(actor)
-            c.state = State.HANDLED
-            c.save(update_fields=["answered_on_spot", "answer", "answered_at", "answered_by", "state"])
-            _close(actor, c, note="", now=now, answered_on_spot=True)
-    except BaseException:
-        _delete_files(saved)
-        raise
+    with transaction.atomic():
+        c.save(force_insert=True)
+        saved = _save_attachments(actor, c, intake.attachments, now)
+        try:
+            clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
+            if deadline is not None:
+                clauses |= set(deadline.decision.clauses)
+            if intake.handling_opinion:
+                clauses.add("P4.3.4")
+            ob = None
+            if deadline is not None:
+                ob = _open_deadline(actor, c, deadline, DEADLINE_KIND[c.kind], DEADLINE_TITLE[c.kind], now=now)
+            _audit(actor, "complaints.register", c, clauses, {
+                "channel": c.channel, "category": c.category, "territory": c.territory,
+                "receiving_unit": unit.pk, "responsible_unit": routed.unit.pk, "route_basis": routed.basis,
+                "due_at": c.due_at, "provisional": c.deadline_provisional, "special": c.special,
+                "special_approver": c.special_approver_id, "attachments": len(saved),
+                "obligation": getattr(ob, "pk", None), "deadline_passed": deadline is not None and ob is None,
+                "idempotency_key": bool(key),
+            }, unit_id=unit.pk)
+            if intake.answered_on_spot:
+                c.answered_on_spot = True
+                c.answer = _text(intake.answer)
+                c.answered_at = now
+                c.answered_by = _person(actor)
+                c.state = State.HANDLED
+                c.save(update_fields=["answered_on_spot", "answer", "answered_at", "answered_by", "state"])
+                _close(actor, c, note="", now=now, answered_on_spot=True)
+        except BaseException:
+            _delete_files(saved)
+            raise
     return c
 
 

@@ -125,10 +125,13 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{DATA_DIR / 'zhidu.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writing transactions queued on a file lock (zhidu.core.db.sqlite)
+    DATABASES["default"]["ENGINE"] = "zhidu.core.db.sqlite"
     # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at
     # BEGIN so that two writers queue on busy_timeout instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                         "PRAGMA temp_store=MEMORY;"),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
