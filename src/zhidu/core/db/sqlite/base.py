@@ -28,7 +28,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _writer_held: bool = False
 
     def _writer_lock_path(self) -> str | None:
-        if self.transaction_mode != "IMMEDIATE" or self.is_in_memory_db():
+        if getattr(self, "transaction_mode", None) != "IMMEDIATE" or self.is_in_memory_db():
             return None
         return f"{self.settings_dict['NAME']}.writer.lock"
 
@@ -54,26 +54,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire_writer()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in django-stubs
         except BaseException:
             self._release_writer()
             raise
 
     def _commit(self) -> Any:
         try:
-            return super()._commit()
+            return super()._commit()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_writer()
 
     def _rollback(self) -> Any:
         try:
-            return super()._rollback()
+            return super()._rollback()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_writer()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_writer()
             if self._writer_fd is not None:
