@@ -16,6 +16,7 @@ from zhidu.org.access import SYSTEM
 from zhidu.rulebook.decision import Decision, ParamUse
 from zhidu.sanctions import services
 from zhidu.sanctions.models import LedgerEntry, PeriodLock, Status
+from zhidu.sanctions.selectors import batch_entries
 from zhidu.sanctions.services import EntrySpec
 
 MARCH = "2026-03"
@@ -75,7 +76,7 @@ def test_bulk_post_is_idempotent_and_audited_once_per_batch(people) -> None:  # 
     assert [e.action for e in events] == ["sanctions.post_batch"]  # one event for the unit, none per entry
     event = events[0]
     assert event.clauses == ["P7.10", "P7.3"] and event.payload["count"] == 3
-    assert {e["id"] for e in event.payload["entries"]} == {r.entry.pk for r in result.results if r.entry}
+    assert {e["id"] for e in batch_entries(event.payload)} == {r.entry.pk for r in result.results if r.entry}
     assert event.payload["counts"] == {"created": 3}
 
     before = counts()
@@ -94,8 +95,8 @@ def test_bulk_updates_in_an_open_period_like_post_entry(people) -> None:  # type
     first.refresh_from_db()
     assert first.amount == Decimal("15.00") and first.decision["reason_args"]["n"] == 3
     event = AuditEvent.objects.get(action="sanctions.post_batch")
-    updated = next(e for e in event.payload["entries"] if e["id"] == first.pk)
-    assert updated["outcome"] == "updated" and updated["previous"]["amount"] == "10.00"
+    updated = next(e for e in batch_entries(event.payload) if e["id"] == first.pk)
+    assert updated["outcome"] == "updated" and updated["detail"]["previous"]["amount"] == "10.00"
     # a zero voids it, as a single post would
     assert bulk([fine(people.worker, 0)]).results[0].outcome == "updated"
     first.refresh_from_db()
@@ -121,8 +122,8 @@ def test_bulk_in_a_locked_period_posts_adjustments_linked_to_the_original(people
     # the single path agrees with what the bulk path wrote
     assert post_fine(people.worker, 1).outcome == "unchanged"
     event = AuditEvent.objects.filter(action="sanctions.post_batch").order_by("id").first()
-    row = next(e for e in event.payload["entries"] if e["id"] == adj.pk)
-    assert row["adjusts"] == original.pk and row["previous_amount"] == "10.00"
+    row = next(e for e in batch_entries(event.payload) if e["id"] == adj.pk)
+    assert row["adjusts"] == original.pk and row["detail"]["previous_amount"] == "10.00"
 
 
 @pytest.mark.django_db
@@ -198,3 +199,84 @@ def test_audit_chain_verifies_after_batches(tree, people) -> None:  # type: igno
     report = verify_chains()
     assert report.ok, report.breaks
     assert AuditEvent.objects.filter(action="sanctions.post_batch").count() == 2
+
+
+@pytest.mark.django_db
+def test_without_detail_the_same_rows_are_written_and_counted(tree, people, make_person) -> None:  # type: ignore[no-untyped-def]
+    staff = [make_person(tree.front, name=f"员工{i}") for i in range(5)]
+    with_detail = bulk([fine(p, 2, key=f"a:{p.pk}") for p in staff])
+    without = services.post_entries(SYSTEM, [fine(p, 2, key=f"b:{p.pk}") for p in staff], source_module="attendance",
+                                    detail=False)
+    assert without.results == () and without.counts == with_detail.counts == {"created": 5}
+    assert len(without.events) == 1
+
+    def shape(prefix: str) -> list[tuple[object, ...]]:
+        return [(e.person_id, e.unit_id, e.kind, e.period, e.amount, e.clauses, e.decision, e.status, e.late,
+                 e.period_start, e.period_end, e.created_by_id)
+                for e in LedgerEntry.objects.filter(source_key__startswith=prefix).order_by("person_id")]
+
+    assert shape("b:") == shape("a:")
+    # the audit rows name the ids of the rows written, however the ids were read back
+    for event in AuditEvent.objects.filter(action="sanctions.post_batch"):
+        for row in batch_entries(event.payload):
+            entry = LedgerEntry.objects.get(pk=row["id"])
+            assert (entry.source_key, entry.person_id, entry.amount) == (row["source_key"], row["person"],
+                                                                          Decimal(row["amount"]))
+    # unchanged and updated without detail, as with it
+    assert services.post_entries(SYSTEM, [fine(p, 2, key=f"b:{p.pk}") for p in staff], source_module="attendance",
+                                 detail=False).counts == {"unchanged": 5}
+    assert services.post_entries(SYSTEM, [fine(p, 3, key=f"b:{p.pk}") for p in staff[:2]], source_module="attendance",
+                                 detail=False).counts == {"updated": 2}
+
+
+@pytest.mark.django_db
+def test_ids_are_read_back_among_rows_written_by_others(people) -> None:  # type: ignore[no-untyped-def]
+    # rows of another module and of the same module above the highest id before the batch
+    post_fine(people.worker, 1, key="single-a")
+    services.post_entry(SYSTEM, person=people.other, kind="fine", period=MARCH, amount=Decimal(5),
+                        decision=fine_decision(1), source_module="complaints", source_key="c1")
+    result = bulk([fine(people.other, 2), fine(people.worker, 3, key="k-worker")])
+    post_fine(people.worker, 1, key="single-b")
+    for r in result.results:
+        stored = LedgerEntry.objects.get(pk=r.entry.pk)
+        assert (stored.source_key, stored.person_id, stored.amount) == (r.entry.source_key, r.entry.person_id,
+                                                                        r.entry.amount)
+
+
+@pytest.mark.django_db
+def test_an_encoded_decision_is_stored_as_given(people) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    data = fine_decision(2).as_dict()
+    encoded = services.EncodedDecision(data, json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
+    specs = [EntrySpec(person=p, kind="fine", period=MARCH, amount=Decimal(10), decision=encoded,
+                       source_key=f"enc:{p.pk}") for p in (people.worker, people.other)]
+    result = bulk(specs)
+    assert result.counts == {"created": 2}
+    for r in result.results:
+        stored = LedgerEntry.objects.get(pk=r.entry.pk)
+        assert stored.decision == json.loads(encoded.text) == r.entry.decision
+        assert stored.clauses == ["P7.10"]  # from the decision's clauses
+    # posting the same decision as a Decision is unchanged: the same stored JSON
+    assert bulk([fine(people.worker, 2, key=f"enc:{people.worker.pk}")]).counts == {"unchanged": 1}
+
+
+@pytest.mark.django_db
+def test_receivers_get_the_entries_without_detail(people, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from zhidu.sanctions import signals
+
+    seen: list[tuple[str, int, str]] = []
+
+    def on_posted(sender, entry, outcome, **kw):  # type: ignore[no-untyped-def]
+        seen.append((outcome, entry.pk, entry.source_key))
+
+    signals.entry_posted.connect(on_posted)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.post_entries(SYSTEM, [fine(people.worker, 1), fine(people.other, 2)], source_module="attendance",
+                                  detail=False)
+    finally:
+        signals.entry_posted.disconnect(on_posted)
+    assert sorted(seen) == sorted(("created", e.pk, e.source_key) for e in LedgerEntry.objects.all())

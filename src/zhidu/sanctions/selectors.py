@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -86,6 +87,13 @@ def get_entry(actor: access.Actor, entry_id: int) -> LedgerEntry:
     if not access.can(actor, "sanctions.view", entry.unit):
         raise NotFoundError(_("未找到此台账条目。"))
     return entry
+
+
+def batch_entries(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries a ``sanctions.post_batch`` audit event lists, one dict each (its payload keeps them
+    as rows under ``columns``, see ``services.post_entries``)."""
+    columns = payload.get("columns") or []
+    return [dict(zip(columns, row, strict=True)) for row in payload.get("entries") or []]
 
 
 # --- explanations -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -355,6 +355,16 @@ def _post(actor: access.Actor, person: Person, unit: OrgUnit, kind: str, period:
 # --- bulk posting -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class EncodedDecision:
+    """A decision its caller has already encoded: ``data`` as :meth:`Decision.as_dict` gives it (or as a
+    JSON column gave it back) and ``text``, its JSON (``DjangoJSONEncoder``). :func:`post_entries` stores
+    ``text`` as it is instead of encoding ``data`` again (a month close posts 20,000 of them)."""
+
+    data: Mapping[str, Any]
+    text: str
+
+
+@dataclass(frozen=True)
 class EntrySpec:
     """One post of :func:`post_entries`: the arguments of :func:`post_entry` but ``actor`` and
     ``source_module`` (shared by the batch)."""
@@ -363,7 +373,8 @@ class EntrySpec:
     kind: str
     period: str
     source_key: str
-    decision: Decision | Mapping[str, Any] | None = None  # a Decision, or one as ``Decision.as_dict()`` stored it
+    # a Decision, one as ``Decision.as_dict()`` stored it, or one already encoded (EncodedDecision)
+    decision: Decision | Mapping[str, Any] | EncodedDecision | None = None
     amount: Decimal | int | str | None = None
     grade: str | None = None
     clauses: tuple[str, ...] | None = None
@@ -375,24 +386,72 @@ class EntrySpec:
 
 @dataclass(frozen=True)
 class BulkPostResult:
-    """What :func:`post_entries` did: one :class:`PostResult` per spec (same order), the number of each
-    outcome, and the audit events written (one ``sanctions.post_batch`` per unit with a change)."""
+    """What :func:`post_entries` did: one :class:`PostResult` per spec (same order; empty with
+    ``detail=False``), the number of each outcome, and the audit events written (one
+    ``sanctions.post_batch`` per unit with a change)."""
 
     results: tuple[PostResult, ...]
     counts: dict[str, int]
     events: tuple[Any, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Planned:
+    """One valid spec, with what :func:`post_entry` would write (the decision kept as its JSON text)."""
+
     index: int
     person: Person
+    person_id: int
     unit: OrgUnit
     kind: str
     period: str
     key: str
-    values: dict[str, Any]
+    amount: Decimal | None
+    grade: str | None
+    clauses: list[str]
+    clauses_text: str
+    note: str
+    start: Any
+    end: Any
     decision_text: str | None
+
+    def decision(self) -> Any:
+        """The decision as the JSON column gives it back."""
+        return json.loads(self.decision_text) if self.decision_text is not None else None
+
+    def values(self) -> dict[str, Any]:
+        """The entry's values as :func:`post_entry` passes them to ``_post``."""
+        return {"amount": self.amount, "grade": self.grade, "clauses": list(self.clauses), "decision": self.decision(),
+                "note": self.note, "period_start": self.start, "period_end": self.end}
+
+
+@dataclass(slots=True)
+class _New:
+    """A row :func:`post_entries` inserts: a new entry, or an adjustment of ``adjusts_id``."""
+
+    planned: _Planned
+    key: str
+    amount: Decimal | None
+    grade: str | None
+    adjusts_id: int | None
+    late: bool
+    outcome: str
+    extra: dict[str, Any]
+    pk: int | None = None
+
+    def row(self) -> list[Any]:
+        """The entry in the batch's audit event, in the order of ``BATCH_COLUMNS``."""
+        p = self.planned
+        return [self.pk, p.person_id, self.key, p.kind, p.period, _POSTED, None if self.amount is None else str(self.amount),
+                self.grade, self.adjusts_id, self.late, self.outcome, self.extra or None]
+
+
+_POSTED = Status.POSTED.value
+#: The columns of each row of ``entries`` in a ``sanctions.post_batch`` audit payload (one row per entry
+#: written; ``detail``: an update's previous values and the adjustments it superseded, an adjustment's
+#: previous amount or grade). ``zhidu.sanctions.selectors.batch_entries`` gives them back as dicts.
+BATCH_COLUMNS = ("id", "person", "source_key", "kind", "period", "status", "amount", "grade", "adjusts", "late",
+                 "outcome", "detail")
 
 
 def _spec_errors(i: int, errors: list[FieldError]) -> list[FieldError]:
@@ -402,7 +461,10 @@ def _spec_errors(i: int, errors: list[FieldError]) -> list[FieldError]:
 
 def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Planned]:
     """Every spec checked as :func:`post_entry` checks it (unit resolution in one query), then the
-    actor's right to post in each unit (once per unit). Raises before anything is written."""
+    actor's right to post in each unit (once per unit). Raises before anything is written.
+
+    What many specs share is checked and encoded once per call: a period with its bounds, a list of
+    clauses, a decision object (the same ``Decision`` or dict for many people)."""
     errors: list[FieldError] = []
     missing = sorted({s.person.pk for s in specs if s.unit is None})
     current: dict[int, list[OrgUnit]] = {}
@@ -415,6 +477,9 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
     planned: list[_Planned] = []
     seen: dict[tuple[str, str, str], int] = {}
     units_by_pk: dict[int, OrgUnit] = {}
+    periods: dict[tuple[str, Any, Any], tuple[Any, Any, list[FieldError]]] = {}
+    clause_lists: dict[tuple[Any, ...], tuple[list[str], str, list[FieldError]]] = {}
+    encoded: dict[int, tuple[object, str, Mapping[str, Any]]] = {}
     for i, spec in enumerate(specs):
         errs: list[FieldError] = []
         unit = spec.unit
@@ -441,29 +506,48 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
                 errs.append(FieldError("grade", _("等级应为 A–E。")))
             if amount is not None:
                 errs.append(FieldError("amount", _("评级条目不填写金额。")))
-        start, end = _check_period(spec.period, spec.period_start, spec.period_end, errs)
+        pkey = (spec.period, spec.period_start, spec.period_end)
+        bounds = periods.get(pkey)
+        if bounds is None:
+            period_errs: list[FieldError] = []
+            start, end = _check_period(spec.period, spec.period_start, spec.period_end, period_errs)
+            bounds = periods[pkey] = (start, end, period_errs)
+        start, end = bounds[0], bounds[1]
+        errs.extend(bounds[2])
         key = _check_text(spec.source_key, "source_key", 180, errs)
-        decision_text = decision = None
+        decision_text: str | None = None
+        data: Mapping[str, Any] | None = None
         if spec.decision is not None:
-            raw = spec.decision.as_dict() if isinstance(spec.decision, Decision) else spec.decision
-            decision_text = json.dumps(raw, cls=DjangoJSONEncoder, ensure_ascii=False)
-            decision = json.loads(decision_text)
-        clause_ids = _check_clauses(
-            spec.clauses if spec.clauses is not None else (decision or {}).get("clauses") or (), None, errs)
+            hit = encoded.get(id(spec.decision))
+            if hit is None or hit[0] is not spec.decision:
+                if isinstance(spec.decision, EncodedDecision):
+                    hit = (spec.decision, spec.decision.text, spec.decision.data)
+                else:
+                    raw = spec.decision.as_dict() if isinstance(spec.decision, Decision) else spec.decision
+                    hit = (spec.decision, json.dumps(raw, cls=DjangoJSONEncoder, ensure_ascii=False), raw)
+                encoded[id(spec.decision)] = hit
+            decision_text, data = hit[1], hit[2]
+        raw_clauses = tuple(spec.clauses if spec.clauses is not None else (data or {}).get("clauses") or ())
+        checked = clause_lists.get(raw_clauses)
+        if checked is None:
+            clause_errs: list[FieldError] = []
+            clause_ids = _check_clauses(raw_clauses, None, clause_errs)
+            checked = clause_lists[raw_clauses] = (clause_ids, json.dumps(clause_ids, ensure_ascii=False), clause_errs)
+        errs.extend(checked[2])
         if spec.decision is None and not (spec.note or "").strip():
             errs.append(FieldError("decision", _("须附上规则的决定依据，或填写说明。")))
         ident = (key, kind, spec.period)
         if key and ident in seen:
             errs.append(FieldError("source_key", _("与第 %(j)s 条重复（同一来源编号、类别和期间）。") % {"j": seen[ident]}))
         seen.setdefault(ident, i)
-        errors.extend(_spec_errors(i, errs))
+        if errs:
+            errors.extend(_spec_errors(i, errs))
         if errs or unit is None:
             continue
         units_by_pk.setdefault(unit.pk, unit)
-        planned.append(_Planned(i, spec.person, units_by_pk[unit.pk], kind, spec.period, key, {
-            "amount": money_amount, "grade": grade if kind not in MONEY_KINDS else None, "clauses": clause_ids,
-            "decision": decision, "note": (spec.note or "").strip(), "period_start": start, "period_end": end,
-        }, decision_text))
+        planned.append(_Planned(i, spec.person, spec.person.pk, units_by_pk[unit.pk], kind, spec.period, key, money_amount,
+                                grade if kind not in MONEY_KINDS else None, checked[0], checked[1],
+                                (spec.note or "").strip(), start, end, decision_text))
     if errors:
         raise ValidationFailed(_("台账条目有误。"), errors)
     for unit in units_by_pk.values():
@@ -471,27 +555,34 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
     return planned
 
 
-def post_entries(actor: access.Actor, specs: Sequence[EntrySpec], *, source_module: str) -> BulkPostResult:
+def post_entries(actor: access.Actor, specs: Sequence[EntrySpec], *, source_module: str,
+                 detail: bool = True) -> BulkPostResult:
     """Post many fines, deductions, bonus losses and grades at once, with the meaning of calling
     :func:`post_entry` for each spec in turn (same idempotency key ``(source_module, source_key, kind,
     period)``: unchanged → nothing written; changed in an open period → the entry is updated; changed in
     a locked period → an adjustment linked to the original), in one transaction and a number of queries
     that does not grow with the batch (the access check once per unit, one read of the existing entries
-    and one of their adjustments, one of the locks, then bulk inserts and updates — on SQLite Django
-    splits those into statements of ≈ 30 rows because of its 999-parameter limit).
+    and one of their adjustments, one of the locks, one ``executemany`` insert and one read of the new
+    ids, one bulk update, the audit append).
 
     Disciplinary actions are not posted here: they are few and go through :func:`propose_action`.
 
     **Audit.** Instead of one event per entry, each unit with a change gets ONE ``sanctions.post_batch``
-    event (in the unit's chain) whose payload lists every entry written — id, person, source key, kind,
-    period, outcome, amount / grade, the original it adjusts, and for an update the previous values —
-    with the counts of every outcome, and whose clauses are the union of the entries' clauses. That
-    event is the audit record of each entry in it.
+    event (in the unit's chain) whose payload lists every entry written, one row each in the order of
+    ``columns`` (:data:`BATCH_COLUMNS`: id, person, source key, kind, period, status, amount / grade, the
+    original it adjusts, late, outcome, and in ``detail`` an update's previous values or an adjustment's
+    previous amount) — with the counts of every outcome and ``amount_total`` (the sum of the amounts
+    listed), and whose clauses are the union of the entries' clauses. That event is the audit record of
+    each entry in it (``zhidu.sanctions.selectors.batch_entries`` reads the rows back as dicts).
 
     **Validation.** Every spec is checked first; any bad spec raises :class:`ValidationFailed` whose
     fields are ``specs[<index>].<field>`` (and nothing is written). Two specs with the same key, kind
     and period in one batch are refused. An actor without ``sanctions.post`` in one of the units raises
     :class:`PermissionDeniedError` and nothing is written.
+
+    **Large batches.** ``detail=False`` returns the counts and the audit events only (``results`` is
+    empty): no model instance is built for a new entry unless a receiver listens to ``entry_posted``.
+    A decision given as :class:`EncodedDecision` is stored as its caller encoded it.
     """
     _require_somewhere(actor, "sanctions.post")
     errs: list[FieldError] = []
@@ -499,7 +590,7 @@ def post_entries(actor: access.Actor, specs: Sequence[EntrySpec], *, source_modu
     if errs:
         raise ValidationFailed(_("台账条目有误。"), errs)
     planned = _validate_specs(actor, specs)
-    results, counts, events = _post_many(actor, module, planned, len(specs))
+    results, counts, events = _post_many(actor, module, planned, len(specs), detail=detail)
     return BulkPostResult(tuple(results), counts, tuple(events))
 
 
@@ -523,9 +614,12 @@ _INSERT_COLUMNS = (
 )
 
 
-def _insert(entries: list[LedgerEntry], texts: list[str | None], module: str, now: Any) -> None:
-    """Insert new entries with one ``executemany`` (no per-value ORM preparation, no 999-parameter
-    split on SQLite), then read their ids back in one query by their keys."""
+def _insert(rows: list[_New], module: str, creator_id: int | None, now: Any) -> None:
+    """Insert new entries with one ``executemany`` of precomputed values (no model instances, no
+    per-value ORM preparation, no 999-parameter split on SQLite; the decision and clauses JSON as
+    validation encoded them), then read their ids back in one query: the rows of the module above the
+    highest id before the insert (a range of the primary key, whatever the size of the batch), matched by
+    key — a key has one row, so a row with one of these keys is the one just inserted."""
     from django.db import connection
 
     ops = connection.ops
@@ -536,31 +630,47 @@ def _insert(entries: list[LedgerEntry], texts: list[str | None], module: str, no
     marks = ", ".join("%s::jsonb" if pg and c in ("clauses", "decision") else "%s" for c in _INSERT_COLUMNS)
     stamp = ops.adapt_datetimefield_value(now)
     to_date = fields["period_start"].to_python
-    rows = []
-    for e, text in zip(entries, texts, strict=True):
-        e.created_at = e.updated_at = now
-        e.period_start, e.period_end = to_date(e.period_start), to_date(e.period_end)
-        rows.append((
-            e.person_id, e.unit_id, e.kind, e.period, ops.adapt_datefield_value(e.period_start),
-            ops.adapt_datefield_value(e.period_end),
-            None if e.amount is None else ops.adapt_decimalfield_value(e.amount, 12, 2), e.grade,
-            json.dumps(e.clauses, ensure_ascii=False),
-            text,
-            e.note, e.source_module, e.source_key, e.adjusts_id, e.late, e.status, e.created_by_id, "", "",
-            e.void_reason, stamp, stamp,
+    # SQLite is given the text of a decimal (what Django's adapter would bind), PostgreSQL the Decimal.
+    money = ops.adapt_decimalfield_value if pg else (lambda v, *_a: str(ops.adapt_decimalfield_value(v, 12, 2)))
+    dates: dict[Any, Any] = {}
+    values = []
+    for r in rows:
+        p = r.planned
+        span = (p.start, p.end)
+        adapted = dates.get(span)
+        if adapted is None:
+            adapted = dates[span] = (ops.adapt_datefield_value(to_date(p.start)), ops.adapt_datefield_value(to_date(p.end)))
+        values.append((
+            p.person_id, p.unit.pk, p.kind, p.period, adapted[0], adapted[1],
+            None if r.amount is None else money(r.amount, 12, 2), r.grade, p.clauses_text, p.decision_text,
+            p.note, module, r.key, r.adjusts_id, r.late, _POSTED, creator_id, "", "", "", stamp, stamp,
         ))
+    before = LedgerEntry.objects.aggregate(top=models.Max("id"))["top"] or 0
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
+    wanted = {(r.key, r.planned.kind, r.planned.period) for r in rows}
     ids = {(key, kind, period): pk for pk, key, kind, period in LedgerEntry.objects.filter(
-        source_module=module, source_key__in={e.source_key for e in entries}, period__in={e.period for e in entries},
-    ).values_list("id", "source_key", "kind", "period")}
-    for e in entries:
-        e.pk = ids[(e.source_key, e.kind, e.period)]
-        e._state.adding = False
+        id__gt=before, source_module=module).values_list("id", "source_key", "kind", "period").order_by()
+        if (key, kind, period) in wanted}
+    for r in rows:
+        r.pk = ids[(r.key, r.planned.kind, r.planned.period)]
+
+
+def _entry_of(r: _New, module: str, creator_id: int | None, now: Any) -> LedgerEntry:
+    """The model instance of an inserted row (for the results and the ``entry_posted`` receivers)."""
+    p = r.planned
+    to_date = LedgerEntry._meta.get_field("period_start").to_python
+    entry = LedgerEntry(pk=r.pk, person_id=p.person_id, unit_id=p.unit.pk, kind=p.kind, period=p.period,
+                        period_start=to_date(p.start), period_end=to_date(p.end), amount=r.amount, grade=r.grade,
+                        clauses=list(p.clauses), decision=p.decision(), note=p.note, source_module=module,
+                        source_key=r.key, adjusts_id=r.adjusts_id, late=r.late, status=Status.POSTED,
+                        created_by_id=creator_id, created_at=now, updated_at=now)
+    entry._state.adding = False
+    return entry
 
 
 @transaction.atomic
-def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
+def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int, *, detail: bool = True
                ) -> tuple[list[PostResult], dict[str, int], list[Any]]:
     results: list[PostResult | None] = [None] * n
     counts: dict[str, int] = {}
@@ -591,22 +701,23 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
     creator = _person_or_none(actor)
     creator_id = creator.pk if creator is not None else None
     now = timezone.now()
-    to_create: list[tuple[_Planned, LedgerEntry, str, dict[str, Any]]] = []
+    to_create: list[_New] = []
     to_update: list[tuple[_Planned, LedgerEntry, dict[str, Any]]] = []
     to_void: list[LedgerEntry] = []
+    skipped = unchanged = 0
     for p in planned:
-        kind, values = p.kind, p.values
+        kind = p.kind
         is_locked = (p.unit.pk, p.period) in locked
-        original = existing.get((p.key, kind, p.period))
+        original = existing.get((p.key, kind, p.period)) if existing else None
         if original is None:
-            if kind in MONEY_KINDS and values["amount"] == 0:
-                results[p.index] = PostResult(SKIPPED, None)
+            if kind in MONEY_KINDS and p.amount == 0:
+                skipped += 1
+                if detail:
+                    results[p.index] = PostResult(SKIPPED, None)
                 continue
-            entry = LedgerEntry(person_id=p.person.pk, unit_id=p.unit.pk, kind=kind, period=p.period,
-                                source_module=module, source_key=p.key, status=Status.POSTED, late=is_locked,
-                                created_by_id=creator_id, **values)
-            to_create.append((p, entry, ADJUSTED if is_locked else CREATED, {}))
+            to_create.append(_New(p, p.key, p.amount, p.grade, None, is_locked, ADJUSTED if is_locked else CREATED, {}))
             continue
+        values = p.values()
         adjs = adjustments.get(original.pk, [])
         amount = original.amount if original.status == Status.POSTED and original.amount is not None else Decimal(0)
         grade = original.grade if original.status == Status.POSTED else None
@@ -619,22 +730,24 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
         value_same = amount == values["amount"] if kind in MONEY_KINDS else grade == values["grade"]
         if is_locked:
             if value_same:
-                results[p.index] = PostResult(UNCHANGED, latest, original)
+                unchanged += 1
+                if detail:
+                    results[p.index] = PostResult(UNCHANGED, latest, original)
                 continue
-            adj_values = dict(values)
-            if kind in MONEY_KINDS:
-                adj_values["amount"] = values["amount"] - amount
-            entry = LedgerEntry(person_id=p.person.pk, unit_id=p.unit.pk, kind=kind, period=p.period,
-                                source_module=module, source_key=f"{p.key}#adj{len(adjs) + 1}", status=Status.POSTED,
-                                late=True, adjusts_id=original.pk, created_by_id=creator_id, **adj_values)
-            to_create.append((p, entry, ADJUSTED, {"previous_amount": amount, "previous_grade": grade}))
+            diff = values["amount"] - amount if kind in MONEY_KINDS else values["amount"]
+            to_create.append(_New(p, f"{p.key}#adj{len(adjs) + 1}", diff, values["grade"], original.pk, True, ADJUSTED,
+                                  {"previous_amount": amount, "previous_grade": grade}))
             continue
         new_trace = _json({k: values[k] for k in ("clauses", "decision", "note", "period_start", "period_end")})
         if value_same and _json(_trace(latest)) == new_trace:
-            results[p.index] = PostResult(UNCHANGED, latest, original)
+            unchanged += 1
+            if detail:
+                results[p.index] = PostResult(UNCHANGED, latest, original)
             continue
         if value_same and kind in MONEY_KINDS and values["amount"] == 0 and original.status == Status.VOID:
-            results[p.index] = PostResult(UNCHANGED, original, original)
+            unchanged += 1
+            if detail:
+                results[p.index] = PostResult(UNCHANGED, original, original)
             continue
         previous = _snapshot(original)
         superseded = [a for a in adjs if a.status == Status.POSTED]
@@ -654,38 +767,54 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
         to_update.append((p, original, {"previous": previous, "superseded_adjustments": [a.pk for a in superseded]}))
 
     if to_create:
-        _insert([entry for _p, entry, _o, _x in to_create], [p.decision_text for p, _e, _o, _x in to_create],
-                module, now)
+        _insert(to_create, module, creator_id, now)
     if to_update or to_void:
         fields = ["amount", "grade", "clauses", "decision", "note", "period_start", "period_end", "status",
                   "voided_by", "voided_at", "void_reason", "updated_at"]
         LedgerEntry.objects.bulk_update([e for _p, e, _x in to_update] + to_void, fields)
 
-    written: dict[int, list[tuple[_Planned, LedgerEntry, str, dict[str, Any]]]] = {}
-    for p, entry, outcome, extra in to_create:
-        results[p.index] = PostResult(outcome, entry, existing[(p.key, p.kind, p.period)] if entry.adjusts_id else entry)
-        written.setdefault(p.unit.pk, []).append((p, entry, outcome, extra))
+    # Model instances of the new rows only for the results or for receivers of entry_posted.
+    instances = detail or signals.entry_posted.has_listeners(LedgerEntry)
+    created = [(r, _entry_of(r, module, creator_id, now)) for r in to_create] if instances else []
+    if detail:
+        for r, entry in created:
+            results[r.planned.index] = PostResult(
+                r.outcome, entry, existing[(r.planned.key, r.planned.kind, r.planned.period)] if r.adjusts_id else entry)
+        for p, entry, _x in to_update:
+            results[p.index] = PostResult(UPDATED, entry, entry)
+    for outcome, k in ((SKIPPED, skipped), (UNCHANGED, unchanged)):
+        if k:
+            counts[outcome] = k
+    for r in to_create:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    if to_update:
+        counts[UPDATED] = counts.get(UPDATED, 0) + len(to_update)
+
+    written: dict[int, list[tuple[int, str, list[Any], list[str], Decimal | None]]] = {}
+    for r in to_create:
+        p = r.planned
+        written.setdefault(p.unit.pk, []).append((p.index, r.outcome, r.row(), p.clauses, r.amount))
     for p, entry, extra in to_update:
-        results[p.index] = PostResult(UPDATED, entry, entry)
-        written.setdefault(p.unit.pk, []).append((p, entry, UPDATED, extra))
-    for r in results:
-        if r is not None:
-            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        written.setdefault(p.unit.pk, []).append((p.index, UPDATED, [
+            entry.pk, entry.person_id, entry.source_key, entry.kind, entry.period, entry.status,
+            None if entry.amount is None else str(entry.amount), entry.grade, entry.adjusts_id, entry.late, UPDATED,
+            extra], entry.clauses, entry.amount))
     events = []
     for unit_id, rows in written.items():
-        rows.sort(key=lambda row: row[0].index)
+        rows.sort(key=lambda row: row[0])
         unit_counts: dict[str, int] = {}
-        for _p, _e, outcome, _x in rows:
+        for _i, outcome, _e, _c, _a in rows:
             unit_counts[outcome] = unit_counts.get(outcome, 0) + 1
-        clauses = sorted({c for _p, e, _o, _x in rows for c in e.clauses})
+        clauses = sorted({c for _i, _o, _e, cls, _a in rows for c in cls})
         payload = {
             "source_module": module, "count": len(rows), "counts": unit_counts,
-            "entries": [{"id": e.pk, **_payload(e, outcome=outcome, **extra)} for _p, e, outcome, extra in rows],
+            "amount_total": sum((a for _i, _o, _e, _c, a in rows if a is not None), Decimal(0)),
+            "columns": list(BATCH_COLUMNS), "entries": [e for _i, _o, e, _c, _a in rows],
         }
         events.append(record(actor, "sanctions.post_batch", ("sanctions.ledgerbatch", uuid.uuid4().hex),
                              unit_id=unit_id, clauses=clauses, payload=payload))
-    for _p, entry, outcome, _x in to_create:
-        _send(signals.entry_posted, entry=entry, outcome=outcome)
+    for r, entry in created:
+        _send(signals.entry_posted, entry=entry, outcome=r.outcome)
     for _p, entry, _x in to_update:
         _send(signals.entry_posted, entry=entry, outcome=UPDATED)
     return [r for r in results if r is not None], counts, events
