@@ -560,9 +560,22 @@ STATUS_MARKS = {"present": "√", "late": "迟", "early": "早", "late_early": "
 PERSONAL_LEAVE_REASON = gettext_noop("事假为无薪假，不享受全勤奖")
 
 
+class ResultIdField(models.BigAutoField):
+    """The id of a row the month close replaces wholesale (``DayResult``, ``MonthSummary``): on SQLite
+    the table's rowid without ``AUTOINCREMENT``, so SQLite does not update ``sqlite_sequence`` for each
+    of the ≈ 220,000 rows a close of 10,000 people inserts. An id may be given again after its row was
+    deleted by a re-close; nothing refers to these ids. Elsewhere the usual ``BigAutoField``."""
+
+    def db_type_suffix(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return None
+        return connection.data_types_suffix.get(self.get_internal_type())  # what Field.db_type_suffix gives
+
+
 class DayResult(models.Model):
     """One person's day as the month close evaluated it, with its clauses and its reason."""
 
+    id = ResultIdField(primary_key=True)
     # No separate index on person or unit: (person, date) is unique and leads every read; fewer indexes
     # keep the month close's 300,000-row insert fast.
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="attendance_days", db_index=False)
@@ -621,8 +634,10 @@ class DayResult(models.Model):
 class MonthSummary(models.Model):
     """One person's month: counts, money, year-to-date absenteeism, proposed actions and the trace."""
 
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="attendance_months")
-    unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    id = ResultIdField(primary_key=True)
+    # No single-column indexes: (person, period) is unique and (unit, period) indexed, which lead every read.
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="attendance_months", db_index=False)
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
     period = models.CharField(max_length=7)
     rules = models.CharField(max_length=8, choices=Rules.choices)
     working_days = models.PositiveSmallIntegerField(default=0)

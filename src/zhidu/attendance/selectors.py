@@ -103,15 +103,22 @@ def can_view_person(actor: access.Actor, person: Person, unit: OrgUnit | None = 
     return target is not None and access.can(actor, "attendance.view", target)
 
 
+def employments_in(unit: OrgUnit, first: dt.date, last: dt.date) -> QuerySet[Employment]:
+    """Employments in the unit's subtree that overlap ``first … last``; ``.values("person_id")`` of it is
+    the people of ``people_of`` as a subquery."""
+    return (Employment.objects.filter(unit__path__startswith=unit.path, hired_on__lte=last)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first)))
+
+
 def people_of(unit: OrgUnit, first: dt.date, last: dt.date) -> list[Employment]:
-    """Employments in the unit's subtree that overlap ``first … last`` (one per person: the first)."""
-    rows = (Employment.objects.select_related("person", "unit")
-            .filter(unit__path__startswith=unit.path, hired_on__lte=last)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-            .order_by("person_id", "id"))
+    """Employments in the unit's subtree that overlap ``first … last`` (one per person: the first), each
+    with its person and unit (one instance per unit, shared)."""
+    units = {u.pk: u for u in OrgUnit.objects.filter(path__startswith=unit.path)}
     seen: dict[int, Employment] = {}
-    for emp in rows:
-        seen.setdefault(emp.person_id, emp)
+    for emp in employments_in(unit, first, last).select_related("person").order_by("person_id", "id"):
+        if emp.person_id not in seen:
+            emp.unit = units[emp.unit_id]
+            seen[emp.person_id] = emp
     return sorted(seen.values(), key=lambda e: (e.unit.path, e.person.name, e.person_id))
 
 
@@ -236,13 +243,23 @@ def plan_days(employments: Iterable[Employment], first: dt.date, last: dt.date,
     rest_calendar = day_plan(None, False)
     rest_roster = day_plan(None, True)
     out: dict[int, dict[dt.date, DayPlan]] = {}
+    overridden = {pid for pid, _d in overrides}
+    # People on the same assignments (shift, pattern, dates) with no one-day changes have the same plan.
+    same: dict[tuple[Any, ...], dict[dt.date, DayPlan]] = {}
     for emp in emps:
         mine = assignments.get(emp.person_id, [])
-        if not mine and not any((emp.person_id, d) in overrides for d in days):
+        if not mine and emp.person_id not in overridden:
             on = day_plan(defaults.for_unit(emp.unit), False)
             out[emp.person_id] = {d: on if working[d] else rest_calendar for d in days}
             continue
         default = defaults.for_unit(emp.unit)
+        signature: tuple[Any, ...] | None = None
+        if emp.person_id not in overridden:
+            signature = (id(default), *((a.shift_id, a.pattern, a.weekdays, a.valid_from, a.valid_until) for a in mine))
+            known = same.get(signature)
+            if known is not None:
+                out[emp.person_id] = dict(known)
+                continue
         plan: dict[dt.date, DayPlan] = {}
         for d in days:
             o = overrides.get((emp.person_id, d))
@@ -258,6 +275,8 @@ def plan_days(employments: Iterable[Employment], first: dt.date, last: dt.date,
             else:
                 plan[d] = day_plan(shift_times(found.shift), False) if working[d] else rest_calendar
         out[emp.person_id] = plan
+        if signature is not None:
+            same[signature] = dict(plan)
     return out
 
 
@@ -376,15 +395,23 @@ def exceptions_for(employments: Iterable[Employment], first: dt.date, last: dt.d
     rows = list(DutyException.objects.select_related("unit").filter(start__lt=hi, end__gte=lo)
                 .prefetch_related("people"))
     out: dict[int, set[dt.date]] = defaultdict(set)
+    if not rows:
+        return out
+    by_path: dict[str, list[int]] = defaultdict(list)  # people by their unit's path (a few units)
+    for emp in emps:
+        by_path[emp.unit.path].append(emp.person_id)
+    present = {emp.person_id for emp in emps}
     for e in rows:
         dates = [d for d in e.dates(local) if first <= d <= last]
         named = {p.pk for p in e.people.all()}
-        for emp in emps:
-            if named:
-                if emp.person_id in named:
-                    out[emp.person_id].update(dates)
-            elif emp.unit.path.startswith(e.unit.path):
-                out[emp.person_id].update(dates)
+        if named:
+            for pid in sorted(named & present):
+                out[pid].update(dates)
+            continue
+        for path, pids in by_path.items():
+            if path.startswith(e.unit.path):
+                for pid in pids:
+                    out[pid].update(dates)
     return out
 
 

@@ -9,7 +9,9 @@ sick-note deadline, the same-day report) are opened by the system on the record'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -1158,7 +1160,9 @@ def close_month(actor: access.Actor, unit: OrgUnit, period: str, *, reason: str 
         errors.append(FieldError("reason", _("不能超过 %(n)s 个字符。") % {"n": 2000}))
     if errors:
         raise ValidationFailed(_("无法结算。"), errors)
-    return _run_close(actor, unit, period, first, last, now=now, locked=locked, reason=text, post_ledger=post_ledger)
+    with _without_cyclic_gc():
+        return _run_close(actor, unit, period, first, last, now=now, locked=locked, reason=text,
+                          post_ledger=post_ledger)
 
 
 @transaction.atomic
@@ -1226,9 +1230,34 @@ _SIMPLE_REASONS = {
 }
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the duration of a close. A close of 10,000 people
+    keeps millions of objects alive at once (days, decisions, rows to insert) and creates no reference
+    cycles worth collecting; the collector would walk all of them again at every full collection (≈ 1 s
+    of such a close). Reference counting frees everything as usual; the collector is enabled again
+    afterwards if it was enabled before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _people(ids: Sequence[int], scope: Any) -> Iterable[Any]:
+    """What to filter ``person_id__in`` by: the close's people as one subquery (``scope``: the unit's
+    employments of the month, ``selectors.employments_in``), else the ids 500 at a time."""
+    if scope is not None:
+        yield scope.values("person_id")
+    else:
+        yield from _chunks(ids)
 
 
 @dataclass
@@ -1251,7 +1280,7 @@ class _Inputs:
     emp_by_id: dict[int, Employment]
 
 
-def _schedule_groups(emps: list[Employment], first: dt.date, last: dt.date, cal: Any
+def _schedule_groups(emps: list[Employment], first: dt.date, last: dt.date, cal: Any, scope: Any = None
                      ) -> tuple[list[_Group], dict[int, list[tuple[dt.date, selectors.ShiftTimes, selectors.ShiftTimes]]]]:
     """Group people by (shift times, working days differing from the calendar); people whose shift
     times differ between their working days keep their most frequent shift and have those days'
@@ -1259,7 +1288,7 @@ def _schedule_groups(emps: list[Employment], first: dt.date, last: dt.date, cal:
     late and early minutes are those of the day's own shift."""
     ids = [e.person_id for e in emps]
     rostered: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in _people(ids, scope):
         rostered.update(RosterAssignment.objects.filter(person_id__in=chunk, valid_from__lte=last).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=first)).values_list("person_id", flat=True))
         rostered.update(RosterDay.objects.filter(person_id__in=chunk, date__gte=first, date__lte=last)
@@ -1404,12 +1433,15 @@ def _load_punches(unit: OrgUnit, first: dt.date, last: dt.date) -> Any:
     return engine.PunchStamps({str(pid): times for pid, times in by_id.items()})
 
 
-def _close_inputs(unit: OrgUnit, emps: list[Employment], first: dt.date, last: dt.date, cal: Any) -> _Inputs:
+def _close_inputs(unit: OrgUnit, emps: list[Employment], first: dt.date, last: dt.date, cal: Any,
+                  scope: Any = None) -> _Inputs:
+    """Everything the engine needs for ``emps``; ``scope`` (``selectors.employments_in`` of the unit and
+    month) when ``emps`` are all of its people: their rows are then read with it as a subquery."""
     from . import engine
 
     ids = [e.person_id for e in emps]
     emp_by_id = {e.person_id: e for e in emps}
-    groups, moved = _schedule_groups(emps, first, last, cal)
+    groups, moved = _schedule_groups(emps, first, last, cal, scope)
 
     punches = _load_punches(unit, first, last)
     for pid, varying in moved.items():
@@ -1450,7 +1482,7 @@ def _close_inputs(unit: OrgUnit, emps: list[Employment], first: dt.date, last: d
         from django.db.models import Sum
 
         periods = [f"{first.year:04d}-{m:02d}" for m in range(1, first.month)]
-        for chunk in _chunks(ids):
+        for chunk in _people(ids, scope):
             for row in (MonthSummary.objects.filter(person_id__in=chunk, period__in=periods)
                         .values("person_id").annotate(a=Sum("absent_days"), late=Sum("late_count"), early=Sum("early_count"))
                         .order_by()):
@@ -1459,7 +1491,7 @@ def _close_inputs(unit: OrgUnit, emps: list[Employment], first: dt.date, last: d
                         str(row["person_id"]), Decimal(row["a"] or 0), int((row["late"] or 0) + (row["early"] or 0)), 0)
     back = first - dt.timedelta(days=45)
     candidates: list[int] = []
-    for chunk in _chunks(ids):
+    for chunk in _people(ids, scope):
         candidates += list(DayResult.objects.filter(person_id__in=chunk, date__gte=back, date__lt=first,
                                                            status="absent", absent_days__gte=1)
                            .values_list("person_id", flat=True).distinct())
@@ -1600,13 +1632,13 @@ def _json_text(value: Any) -> str:
 
 
 def _store_days(results: dict[int, Any], inputs: _Inputs, first: dt.date, last: dt.date, params: Any,
-                rules: str) -> int:
-    """Replace the month's person-day rows: one DELETE per 500 people, then executemany in batches of
-    20,000 rows (no model objects, no per-row query)."""
+                rules: str, scope: Any = None) -> int:
+    """Replace the month's person-day rows: one DELETE (per 500 people without ``scope``), then
+    executemany in batches of 20,000 rows (no model objects, no per-row query)."""
     from django.db import connection
 
     ids = sorted(results)
-    for chunk in _chunks(ids):
+    for chunk in _people(ids, scope):
         DayResult.objects.filter(person_id__in=chunk, date__gte=first, date__lte=last)._raw_delete(DayResult.objects.db)
     table = connection.ops.quote_name(DayResult._meta.db_table)
     columns = ["person_id", "unit_id", "date", "status", "late_minutes", "early_minutes", "absent_days", "leave",
@@ -1616,7 +1648,9 @@ def _store_days(results: dict[int, Any], inputs: _Inputs, first: dt.date, last: 
     marks = ", ".join("%s::jsonb" if pg and c in json_cols else "%s" for c in columns)
     sql = f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
     adapt_date = connection.ops.adapt_datefield_value
-    adapt_dec = connection.ops.adapt_decimalfield_value
+    adapt = connection.ops.adapt_decimalfield_value
+    # SQLite gets the text Django's adapter would bind for a Decimal (not adapted again for every row).
+    adapt_dec = adapt if pg else (lambda v, *_a: str(adapt(v)))
     memo: dict[tuple[int, str], tuple[Any, ...]] = {}
     rows: list[tuple[Any, ...]] = []
     n = 0
@@ -1677,55 +1711,46 @@ def _month_decisions(pm: Any, emp: Employment, params: Any, rules: str, period: 
     return out
 
 
-def _summary_row(pid: int, pm: Any, emp: Employment, period: str, rules: str, bonus: Decimal, now: dt.datetime,
-                 trace: list[Decision], cache: dict[int, tuple[Decision, dict[str, Any]]]) -> MonthSummary:
-    s = pm.summary
-    days = pm.days
-    clauses = sorted({c for d in days for c in d.clauses} | {c for a in s.actions for c in a.clauses})
-    return MonthSummary(
-        person_id=pid, unit_id=emp.unit_id, period=period, rules=rules,
-        working_days=sum(1 for d in days if d.status != "rest"), late_count=s.late_count, early_count=s.early_count,
-        absent_days=s.absent_days, leave_days=sum(1 for d in days if d.status == "leave"),
-        ytd_absent_days=s.year_absent_days, fines=s.fines_yuan, deductions=s.deduction_yuan,
-        full_attendance_bonus=s.full_attendance_bonus, bonus_lost=Decimal(0) if s.full_attendance_bonus else bonus,
-        actions=[{"action": a.action, "clauses": list(a.clauses)} for a in s.actions],
-        clauses=clauses, trace=[_as_dict(d, cache) for d in trace], provisional=pm.provisional, computed_at=now,
-    )
+@dataclass(slots=True)
+class _MonthRow:
+    """A person-month as ``_store_summaries`` wrote it (the ``MonthSummary`` columns the close and the
+    ledger read, without a model instance) and the JSON text of each decision of its trace, which the
+    ledger stores as it is."""
+
+    person_id: int
+    unit_id: int
+    late_count: int
+    early_count: int
+    absent_days: Decimal
+    fines: Decimal
+    deductions: Decimal
+    full_attendance_bonus: bool
+    bonus_lost: Decimal
+    actions: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+    trace_texts: list[str]
 
 
-def _as_dict(d: Decision, cache: dict[int, tuple[Decision, dict[str, Any]]]) -> dict[str, Any]:
-    """``d.as_dict()``, once per shared decision object (the memoized bonus decisions) within a close."""
+def _as_dict(d: Decision, cache: dict[int, tuple[Decision, dict[str, Any], str]]) -> tuple[dict[str, Any], str]:
+    """``d.as_dict()`` and its JSON, once per decision object (the memoized month decisions are shared by
+    many people) within a close."""
     hit = cache.get(id(d))
-    if hit is not None and hit[0] is d:
-        return hit[1]
-    out = d.as_dict()
-    cache[id(d)] = (d, out)
-    return out
-
-
-def _trace_text(trace: list[dict[str, Any]], texts: dict[int, tuple[Any, str]]) -> str:
-    """The trace as JSON, each decision encoded once however many people share it."""
-    parts = []
-    for d in trace:
-        hit = texts.get(id(d))
-        if hit is None or hit[0] is not d:
-            hit = texts[id(d)] = (d, _json_text(d))
-        parts.append(hit[1])
-    return "[" + ",".join(parts) + "]"
+    if hit is None or hit[0] is not d:
+        data = d.as_dict()
+        hit = cache[id(d)] = (d, data, _json_text(data))
+    return hit[1], hit[2]
 
 
 def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rules: str, now: dt.datetime,
-                     bonus: dict[int, Decimal], traces: dict[int, list[Decision]]) -> dict[int, MonthSummary]:
-    """Replace the month's person-month rows (executemany, like the days)."""
+                     bonus: dict[int, Decimal], traces: dict[int, list[Decision]], scope: Any = None
+                     ) -> dict[int, _MonthRow]:
+    """Replace the month's person-month rows: one ``executemany`` of precomputed values (no model
+    instances); each shared decision and each list of clauses encoded once."""
     from django.db import connection
 
     ids = sorted(results)
-    for chunk in _chunks(ids):
+    for chunk in _people(ids, scope):
         MonthSummary.objects.filter(person_id__in=chunk, period=period)._raw_delete(MonthSummary.objects.db)
-    cache: dict[int, tuple[Decision, dict[str, Any]]] = {}
-    rows = {pid: _summary_row(pid, results[pid], inputs.emp_by_id[pid], period, rules,
-                              bonus.get(inputs.emp_by_id[pid].unit_id, Decimal(0)), now, traces.get(pid, []), cache)
-            for pid in ids}
     columns = ["person_id", "unit_id", "period", "rules", "working_days", "late_count", "early_count", "absent_days",
                "leave_days", "ytd_absent_days", "fines", "deductions", "full_attendance_bonus", "bonus_lost", "actions",
                "clauses", "trace", "provisional", "computed_at"]
@@ -1736,22 +1761,56 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
     marks = ", ".join("%s::jsonb" if pg and c in json_cols else "%s" for c in columns)
     sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(fields[c.removesuffix('_id')].column) for c in columns)}) "  # noqa: S608
            f"VALUES ({marks})")
-    adapt_dec = connection.ops.adapt_decimalfield_value
+    adapt = connection.ops.adapt_decimalfield_value
+
+    def dec(value: Any) -> Any:  # SQLite gets the text Django's adapter would bind; PostgreSQL the Decimal
+        return adapt(value) if pg else str(adapt(value))
+
     computed = connection.ops.adapt_datetimefield_value(now)
-    texts: dict[int, tuple[Any, str]] = {}
+    cache: dict[int, tuple[Decision, dict[str, Any], str]] = {}
+    texts: dict[Any, str] = {(): "[]"}
+    out: dict[int, _MonthRow] = {}
     batch = []
-    for r in rows.values():
+    for pid in ids:
+        pm = results[pid]
+        emp = inputs.emp_by_id[pid]
+        s = pm.summary
+        working = leave = 0
+        day_clauses: set[str] = set()
+        for d in pm.days:
+            status = d.status
+            if status != "rest":
+                working += 1
+                if status == "leave":
+                    leave += 1
+            if d.clauses:
+                day_clauses.update(d.clauses)
+        actions = [{"action": a.action, "clauses": list(a.clauses)} for a in s.actions]
+        for a in s.actions:
+            day_clauses.update(a.clauses)
+        clauses = tuple(sorted(day_clauses))
+        clauses_text = texts.get(clauses)
+        if clauses_text is None:
+            clauses_text = texts[clauses] = _json_text(list(clauses))
+        trace: list[dict[str, Any]] = []
+        trace_texts: list[str] = []
+        for decision in traces.get(pid, ()):
+            data, text = _as_dict(decision, cache)
+            trace.append(data)
+            trace_texts.append(text)
+        bonus_lost = Decimal(0) if s.full_attendance_bonus else bonus.get(emp.unit_id, Decimal(0))
+        out[pid] = _MonthRow(pid, emp.unit_id, s.late_count, s.early_count, s.absent_days, s.fines_yuan,
+                             s.deduction_yuan, s.full_attendance_bonus, bonus_lost, actions, trace, trace_texts)
         batch.append((
-            r.person_id, r.unit_id, r.period, r.rules, r.working_days, r.late_count, r.early_count,
-            adapt_dec(r.absent_days, 5, 1), adapt_dec(r.leave_days, 5, 1), adapt_dec(r.ytd_absent_days, 6, 1),
-            adapt_dec(r.fines, 10, 2), adapt_dec(r.deductions, 10, 2), r.full_attendance_bonus,
-            adapt_dec(r.bonus_lost, 10, 2), _json_text(r.actions), _json_text(r.clauses), _trace_text(r.trace, texts),
-            r.provisional, computed,
+            pid, emp.unit_id, period, rules, working, s.late_count, s.early_count, dec(s.absent_days), leave,
+            dec(s.year_absent_days), dec(s.fines_yuan), dec(s.deduction_yuan), s.full_attendance_bonus, dec(bonus_lost),
+            _json_text(actions) if actions else "[]", clauses_text, "[" + ",".join(trace_texts) + "]",
+            pm.provisional, computed,
         ))
     with connection.cursor() as cursor:
         for i in range(0, len(batch), 5000):
             cursor.executemany(sql, batch[i:i + 5000])
-    return rows
+    return out
 
 
 # -- posting to the sanctions ledger ----------------------------------------------------------------
@@ -1775,19 +1834,29 @@ def _nothing_due(kind: str, clauses: tuple[str, ...], period: str) -> Decision:
                     reason=gettext_noop("%(month)s 重新计算后不再有此项"), reason_args={"month": period})
 
 
-def _desired_posts(pid: int, s: MonthSummary) -> dict[tuple[str, str], tuple[Decimal, dict[str, Any]]]:
-    """(source key, kind) → (amount, stored decision) this person's month calls for."""
+def _desired_posts(pid: int, s: MonthSummary | _MonthRow) -> dict[tuple[str, str], tuple[Decimal, Any]]:
+    """(source key, kind) → (amount, decision) this person's month calls for: the stored decision, with
+    its JSON text when the close just encoded it (``_MonthRow``) so that the ledger stores that text."""
     if not (s.fines or s.deductions or not s.full_attendance_bonus):
         return {}
-    by_rule = {d.get("rule"): d for d in s.trace or []}
-    out: dict[tuple[str, str], tuple[Decimal, dict[str, Any]]] = {}
+    from zhidu.sanctions.services import EncodedDecision
+
+    texts = s.trace_texts if isinstance(s, _MonthRow) else None
+    by_rule: dict[Any, Any] = {}
+    for i, d in enumerate(s.trace or []):
+        by_rule[d.get("rule")] = EncodedDecision(d, texts[i]) if texts is not None else d
+
+    def data(d: Any) -> Mapping[str, Any]:
+        return d.data if isinstance(d, EncodedDecision) else d
+
+    out: dict[tuple[str, str], tuple[Decimal, Any]] = {}
     fines = by_rule.get("attendance.month_fines")
-    if fines is not None and Decimal(str(fines["value"])):
-        out[(f"p{pid}:fine", "fine")] = (Decimal(str(fines["value"])), fines)
+    if fines is not None and Decimal(str(data(fines)["value"])):
+        out[(f"p{pid}:fine", "fine")] = (Decimal(str(data(fines)["value"])), fines)
     for rule, key in (("p7.absence_deduction", "p7.12"), ("p11.lateness_deduction", "p11.7")):
         d = by_rule.get(rule)
-        if d is not None and Decimal(str(d["value"])):
-            out[(f"p{pid}:{key}", "deduction")] = (Decimal(str(d["value"])), d)
+        if d is not None and Decimal(str(data(d)["value"])):
+            out[(f"p{pid}:{key}", "deduction")] = (Decimal(str(data(d)["value"])), d)
     bonus_d = by_rule.get("p7.full_attendance_bonus")
     if not s.full_attendance_bonus and s.bonus_lost and bonus_d is not None:
         out[(f"p{pid}:bonus", "bonus_loss")] = (s.bonus_lost, bonus_d)
@@ -1803,10 +1872,10 @@ class _Post:
     key: str
     kind: str
     amount: Decimal | None
-    decision: Decision | dict[str, Any]  # a money post keeps the stored dict (post_entries takes it as is)
+    decision: Any  # a money post: the stored dict, or it with its JSON (EncodedDecision); an action: a Decision
 
 
-def _ledger_plan(summaries: dict[int, MonthSummary], emps: dict[int, Employment], unit: OrgUnit,
+def _ledger_plan(summaries: Mapping[int, MonthSummary | _MonthRow], emps: dict[int, Employment], unit: OrgUnit,
                  period: str) -> list[_Post]:
     """What differs from the ledger's current amounts (one read of the unit's month), so an unchanged
     re-close posts nothing; an amount no longer due is posted as 0 (voided, or adjusted when locked)."""
@@ -1838,7 +1907,7 @@ def _ledger_plan(summaries: dict[int, MonthSummary], emps: dict[int, Employment]
     for pid in sorted(summaries):
         s = summaries[pid]
         emp = emps[pid]
-        want: dict[tuple[str, str], tuple[Decimal, Decision | dict[str, Any]]] = dict(_desired_posts(pid, s))
+        want: dict[tuple[str, str], tuple[Decimal, Any]] = dict(_desired_posts(pid, s))
         for key, kind in posted_for.get(pid, []):
             if (key, kind) not in want and effective[(key, kind)]:
                 want[(key, kind)] = (Decimal(0), _nothing_due(kind, _UNDO_CLAUSES.get(key.split(":", 1)[1], ("P7.12",)),
@@ -1874,7 +1943,7 @@ def _post_plan(plan: Sequence[_Post], period: str, first: dt.date, last: dt.date
                                   amount=post.amount, decision=post.decision, source_key=post.key,
                                   period_start=first, period_end=last)
                  for post in entries[i:i + batch]]
-        res = ledger.post_entries(access.SYSTEM, specs, source_module=MODULE)
+        res = ledger.post_entries(access.SYSTEM, specs, source_module=MODULE, detail=False)
         for outcome, n in res.counts.items():
             counts[outcome] = counts.get(outcome, 0) + n
     actions = [p for p in plan if p.amount is None]
@@ -1889,7 +1958,7 @@ def _post_plan(plan: Sequence[_Post], period: str, first: dt.date, last: dt.date
     return counts, proposed
 
 
-def sync_ledger(unit: OrgUnit, period: str, *, summaries: dict[int, MonthSummary] | None = None,
+def sync_ledger(unit: OrgUnit, period: str, *, summaries: Mapping[int, MonthSummary | _MonthRow] | None = None,
                 emps: dict[int, Employment] | None = None) -> tuple[dict[str, int], int]:
     """Post the stored month of the unit to the sanctions ledger (what differs from it). Run by
     ``close_month`` (with what it just stored); again by the attendance job when a close was
@@ -1917,7 +1986,8 @@ def _run_close(actor: access.Actor, unit: OrgUnit, period: str, first: dt.date, 
     params = params_for(unit, first)
     cal = calendar_selectors.work_calendar()
     emps = selectors.people_of(unit, first, last)
-    inputs = _close_inputs(unit, emps, first, last, cal)
+    scope = selectors.employments_in(unit, first, last)  # the same people, as a subquery
+    inputs = _close_inputs(unit, emps, first, last, cal, scope)
     bonus: dict[int, Decimal] = {}
     for e in emps:
         if e.unit_id not in bonus:
@@ -1940,8 +2010,8 @@ def _run_close(actor: access.Actor, unit: OrgUnit, period: str, first: dt.date, 
         before = {s.person_id: (s.fines, s.deductions, s.full_attendance_bonus, s.absent_days)
                   for s in MonthSummary.objects.filter(unit__path__startswith=unit.path, period=period).only(
                       "person_id", "fines", "deductions", "full_attendance_bonus", "absent_days")}
-        n_days = _store_days(results, inputs, first, last, params, rules)
-        summaries = _store_summaries(results, inputs, period, rules, now, bonus, traces)
+        n_days = _store_days(results, inputs, first, last, params, rules, scope)
+        summaries = _store_summaries(results, inputs, period, rules, now, bonus, traces, scope)
         changed = []
         for pid, s in summaries.items():
             old = before.get(pid)
