@@ -25,6 +25,7 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -136,16 +137,19 @@ def _rows(path: Path, columns: tuple[str, ...], required: tuple[str, ...], probl
                                    % {"missing": ",".join(missing), "columns": ",".join(columns)}))
         return
     index = {c: header.index(c) for c in columns if c in header}
+    names = list(index)
+    cells = itemgetter(*index.values()) if len(index) > 1 else lambda row: (row[index[names[0]]],)
+    strip = str.strip
     width = len(header)
     for row in reader:
         line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+        if not "".join(row).strip():  # blank: no cell but white space
             continue
         if len(row) != width:
             problems.append(CsvProblem(name, line, _("应有 %(expected)d 列，实有 %(found)d 列")
                                        % {"expected": width, "found": len(row)}))
             continue
-        yield line, {c: row[i].strip() for c, i in index.items()}
+        yield line, dict(zip(names, map(strip, cells(row)), strict=True))
 
 
 def _read(path: Path, columns: tuple[str, ...], required: tuple[str, ...], problems: list[CsvProblem],
@@ -162,8 +166,41 @@ def _read(path: Path, columns: tuple[str, ...], required: tuple[str, ...], probl
 def read_roster(path: Path, problems: list[CsvProblem]) -> list[RosterEntry]:
     """The roster; a person id given twice is a problem on its second line."""
     seen: set[str] = set()
+    # Cell values by their text (dates, times and amounts repeat a lot): a row all of whose cells are
+    # valid is read from these; any other row is checked cell by cell for its reasons.
+    days: dict[str, dt.date | None] = {"": None}
+    times: dict[str, dt.time] = {}
+    amounts: dict[str, Decimal] = {}
+
+    def fast(c: dict[str, str]) -> RosterEntry | None:
+        pid = c["person_id"]
+        rank = c["rank"]
+        gender = c.get("gender", "")
+        if not pid or pid in seen or rank not in p7.RANKS or (gender and gender not in GENDERS):
+            return None
+        h, b, money, s, e = c.get("hired_on", ""), c.get("birth_date", ""), c["base_salary"], c["shift_start"], c["shift_end"]
+        try:
+            hired, birth, salary, start, end = days[h], days[b], amounts[money], times[s], times[e]
+        except KeyError:
+            try:
+                for text in (h, b):
+                    if text not in days:
+                        days[text] = _date(text, "")
+                for text in (s, e):
+                    if text not in times:
+                        times[text] = _time(text, "")
+                if money not in amounts:
+                    amounts[money] = _salary(money)
+            except _Bad:
+                return None
+            hired, birth, salary, start, end = days[h], days[b], amounts[money], times[s], times[e]
+        seen.add(pid)
+        return RosterEntry(pid, c.get("name", ""), rank, hired, gender, birth, salary, start, end)
 
     def parse(c: dict[str, str]) -> RosterEntry:
+        entry = fast(c)
+        if entry is not None:
+            return entry
         reasons: list[str] = []
 
         def cell(fn: Callable[[], Any]) -> Any:
@@ -205,7 +242,10 @@ def read_punches(path: Path, known: Mapping[str, object], problems: list[CsvProb
     """Person id → punch times (:func:`~zhidu.attendance.engine.stamp` integers, unsorted), for the
     people in ``known``; any other id is a problem.
 
-    Fast path for machine exports without quoting: plain ``str.partition``; otherwise the csv module."""
+    Fast path for machine exports without quoting: plain ``str.partition`` per line, and the time
+    ``YYYY-MM-DDTHH:MM[:SS]`` (or with a space) read as its minute — looked up in a table filled
+    once per distinct minute by ``datetime.fromisoformat`` — plus its seconds; any other spelling,
+    and every bad row, goes through the same checks as the csv module's path."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -213,37 +253,97 @@ def read_punches(path: Path, known: Mapping[str, object], problems: list[CsvProb
         list(_rows(path, PUNCH_COLUMNS, PUNCH_COLUMNS, problems))  # reports the problem
         return PunchStamps()
     out = PunchStamps({pid: [] for pid in known})
+    if "\r" in text:
+        if "\r" in text.replace("\r\n", "\n"):  # a lone CR: let the csv module split the lines
+            return _read_punches_csv(path, out, problems)
+        text = text.replace("\r\n", "\n")
     head, _sep, _rest = text.partition("\n")
-    if '"' in text or "\r" in text.replace("\r\n", "\n") or [h.strip() for h in head.split(",")] != list(PUNCH_COLUMNS):
-        for line, c in _rows(path, PUNCH_COLUMNS, PUNCH_COLUMNS, problems):
-            _punch(name, line, c["person_id"], c["time"], out, problems)
+    if '"' in text or [h.strip() for h in head.split(",")] != list(PUNCH_COLUMNS):
+        return _read_punches_csv(path, out, problems)
+    minutes: dict[str, int] = {}
+    if _read_punch_rows(text, len(head) + 1, out, minutes):
         return out
-    get = out.get
-    parse = dt.datetime.fromisoformat
-    epoch = dt.datetime(1, 1, 1)
-    one_us = dt.timedelta(microseconds=1)
     lines = text.split("\n")
-    for n in range(1, len(lines)):
-        row = lines[n]
+    # A row the fast loop does not take (a blank line, a bad or unusual one): read them all again,
+    # checking each row with its line number.
+    out = PunchStamps({pid: [] for pid in known})
+    get = out.get
+    minute = minutes.get
+    second = _SECONDS.get
+    for n, row in enumerate(lines):
         pid, sep, text = row.partition(",")
-        text = text.rstrip("\r")
         lst = get(pid)
-        if lst is not None and len(text) > 10 and "," not in text:
-            try:
-                at = parse(text)
-            except ValueError:
-                pass
-            else:
-                if at.tzinfo is None:
-                    lst.append((at - epoch) // one_us)
+        if lst is not None:
+            base = minute(text[:16])
+            sec = second(text[16:])
+            if sec is not None:
+                if base is None:
+                    base = _minute_stamp(text[:16], minutes)
+                if base is not None:
+                    lst.append(base + sec)
                     continue
-        if not row.strip():
+        if n == 0 or not row.strip():
             continue
         if not sep or "," in text:
             problems.append(CsvProblem(name, n + 1, _("应有 %(expected)d 列，实有 %(found)d 列")
                                        % {"expected": 2, "found": row.count(",") + 1}))
             continue
         _punch(name, n + 1, pid.strip(), text.strip(), out, problems)
+    return out
+
+
+def _read_punch_rows(text: str, start: int, out: PunchStamps, minutes: dict[str, int], block: int = 1 << 20) -> bool:
+    """The fast loop over the data rows from ``start``: every row is ``known id,YYYY-MM-DD[T ]HH:MM[:SS]``
+    (the text ending with one newline or none); False at the first row that is not (``out`` is then
+    partly filled). Split a block of about ``block`` characters at a time: the rows of a whole file
+    as strings at once would be several times its size."""
+    get = out.get
+    minute = minutes.get
+    second = _SECONDS.get
+    size = len(text) - 1 if text.endswith("\n") else len(text)
+    while start < size:
+        end = text.find("\n", start + block, size)
+        if end < 0:
+            end = size
+        for row in text[start:end].split("\n"):
+            pid, _sep, rest = row.partition(",")
+            lst = get(pid)
+            base = minute(rest[:16])
+            sec = second(rest[16:])
+            if lst is None or sec is None:
+                return False
+            if base is None:
+                base = _minute_stamp(rest[:16], minutes)
+                if base is None:
+                    return False
+            lst.append(base + sec)
+        start = end + 1
+    return True
+
+
+# The seconds of a punch time after its minute: none, or ":00" … ":59", as microseconds.
+_SECONDS = {"": 0, **{f":{s:02d}": s * 1_000_000 for s in range(60)}}
+
+
+def _minute_stamp(text: str, cache: dict[str, int]) -> int | None:
+    """The stamp of a minute written ``YYYY-MM-DDTHH:MM`` (or with a space for the ``T``) — ASCII
+    digits, a valid date and time (``datetime.fromisoformat`` decides) — remembered in ``cache``;
+    None for anything else (the caller then checks the row as the csv path does)."""
+    if (len(text) != 16 or text[4] != "-" or text[7] != "-" or text[10] not in "T " or text[13] != ":"
+            or not (digits := text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:]).isascii()
+            or not digits.isdigit()):
+        return None
+    try:
+        value = cache[text] = stamp(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return None
+    return value
+
+
+def _read_punches_csv(path: Path, out: PunchStamps, problems: list[CsvProblem]) -> PunchStamps:
+    name = str(path)
+    for line, c in _rows(path, PUNCH_COLUMNS, PUNCH_COLUMNS, problems):
+        _punch(name, line, c["person_id"], c["time"], out, problems)
     return out
 
 
