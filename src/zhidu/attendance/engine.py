@@ -41,9 +41,11 @@ import calendar as _cal
 import datetime as dt
 import functools
 import json
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, Literal, cast
 
 from django.utils.translation import gettext_noop
@@ -81,6 +83,9 @@ REJECTED = "rejected"
 LEAVE_STATUSES = (APPROVED, PENDING, REJECTED)
 
 _ZERO = Decimal(0)
+
+# json.dumps(text, ensure_ascii=False) without the encoder object around it (the C function when there is one).
+_encode_basestring: Callable[[str], str] = json.encoder.encode_basestring
 
 
 # ------------------------------------------------------------------------------------------- inputs
@@ -370,6 +375,22 @@ class _Verdict:
     decisions: tuple[Decision, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the fast path of :meth:`_Evaluator._plain_person` shares between the people of one shift and
+    rank: the day windows' bounds (``n + 1`` stamps); the month's days as they are without any punch
+    (rest, exception, no punch); the days open to punches as (index, shift start and end stamps, the
+    day on time and its core if it counts for the month, the day's core without a punch if it counts);
+    the other days that count (none with the shipped rules); the rank's memo of days by key."""
+
+    all_exc: set[int]
+    bounds: list[int]
+    days: list[DayResult]
+    open_days: list[tuple[int, int, int, DayResult, _Core | None, _Core | None]]
+    closed_noisy: list[tuple[int, _Core]]
+    memo: dict[int, tuple[DayResult, _Core, bool]]
+
+
 class _Evaluator:
     def __init__(self, month: str, rules: str, params: ParamSet, calendar: WorkCalendar, explain: bool,
                  as_of: dt.date | None) -> None:
@@ -396,20 +417,30 @@ class _Evaluator:
         self._plain_memo: dict[str, dict[int, tuple[DayResult, _Core, bool]]] = {}
         self._deduction_memo: dict[tuple[Any, ...], Decision] = {}
         self._conversion_memo: dict[tuple[str, int], Decision] = {}
-        self._bonus_memo: dict[p7.MonthAttendance, Decision] = {}
+        self._bonus_memo: dict[tuple[Decimal, int, int, int], Decision] = {}
+        self._discipline_memo: dict[tuple[Decimal, int, Decimal, int], bool] = {}
+        self._plans: dict[tuple[dt.time, dt.time, str], _Plan] = {}
+        self._status_memo: dict[p7.WorkDay, Decision] = {}
+        self._lateness_memo: dict[p7.LatenessEvent, tuple[Any, Decision | None]] = {}
         if self.p11:
             self._p11_grace = params["p11.grace_minutes"]
 
     # ------------------------------------------------------------------------------ one day, rules
 
-    def _core(self, wd: p7.WorkDay, rank: str) -> _Core:
-        """Decide one day with the pure rules (both paths come through here)."""
+    def _core(self, wd: p7.WorkDay, rank: str, *, canonical: bool = False) -> _Core:
+        """Decide one day with the pure rules (both paths come through here). ``canonical``: the fast
+        path's canonical day, whose ``p7.day_status`` decision is remembered (the same canonical day
+        comes for every rank)."""
         params = self.params
         both = wd.punch_in is not None and wd.punch_out is not None
         working = wd.rostered if wd.rostered is not None else self.calendar.is_working_day(wd.date)
         if self.p11 and both and working and wd.leave != "approved" and not wd.exception:
             return self._p11_core(wd)
-        day = p7.day_status(wd, params, self.calendar)
+        day = self._status_memo.get(wd) if canonical else None
+        if day is None:
+            day = p7.day_status(wd, params, self.calendar)
+            if canonical:
+                self._status_memo[wd] = day
         facts = day.facts
         late_min, early_min = int(facts["late_minutes"]), int(facts["early_minutes"])
         decisions: list[Decision] = [day]
@@ -417,16 +448,14 @@ class _Evaluator:
         fine = _ZERO
         if both and day.value not in (p7.REST, p7.LEAVE, p7.EXCEPTION):
             for kind, minutes in (("late", late_min), ("early", early_min)):
-                event = p7.LatenessEvent(kind, minutes, rank)
-                outcome = p7.lateness(event, params).value
-                if outcome == p7.NONE:
+                outcome, fined = self._lateness(p7.LatenessEvent(kind, minutes, rank))
+                if fined is None:
                     continue
                 if outcome == p7.INSTANCE:
                     if kind == "late":
                         late_inst = True
                     else:
                         early_inst = True
-                fined = p7.fine(event, params)
                 amount = Decimal(fined.value)
                 if amount:
                     fine += amount
@@ -434,6 +463,15 @@ class _Evaluator:
         clauses = _merge(day.clauses, ("P7.10",) if fine else ())
         return _Core(str(day.value), Decimal(str(facts["absence_days"])), clauses, late_min, early_min, late_inst,
                      early_inst, fine, tuple(decisions))
+
+    def _lateness(self, event: p7.LatenessEvent) -> tuple[Any, Decision | None]:
+        """``p7.lateness`` and, unless its outcome is ``none``, ``p7.fine`` of one lateness or early
+        leave, memoized (they depend on kind, minutes and rank only)."""
+        hit = self._lateness_memo.get(event)
+        if hit is None:
+            outcome = p7.lateness(event, self.params).value
+            hit = self._lateness_memo[event] = (outcome, None if outcome == p7.NONE else p7.fine(event, self.params))
+        return hit
 
     def _p11_core(self, wd: p7.WorkDay) -> _Core:
         """P11.7: every sign-in after the start is a lateness (no half-day conversion); leaving early is
@@ -475,7 +513,7 @@ class _Evaluator:
         key = (shape, late_min, early_min, leave, rank)
         core = self._core_memo.get(key)
         if core is None:
-            core = self._core(self._canonical(shape, late_min, early_min, leave), rank)
+            core = self._core(self._canonical(shape, late_min, early_min, leave), rank, canonical=True)
             core = _Core(core.status, core.absence, core.clauses, core.late_minutes, core.early_minutes,
                          core.late_instance, core.early_instance, core.fine, ())
             self._core_memo[key] = core
@@ -578,6 +616,8 @@ class _Evaluator:
 
     def person(self, entry: RosterEntry, stamps: list[int], records: list[LeaveRecord], own_exc: set[int],
                all_exc: set[int], prior: PriorCounts | None) -> PersonMonth:
+        if not (self.explain or records or own_exc) and (entry.hired_on is None or entry.hired_on <= self.first):
+            return self._plain_person(entry, stamps, all_exc, prior)
         n = len(self.dates)
         s_us = _us_of(entry.shift_start)
         e_us = _us_of(entry.shift_end)
@@ -652,6 +692,86 @@ class _Evaluator:
             return PersonMonth(entry.person_id, entry, days, self._quiet_summary(), self.provisional)
         return self._month(entry, days, noisy, verdicts, prior)
 
+    def _plain_person(self, entry: RosterEntry, stamps: list[int], all_exc: set[int], prior: PriorCounts | None
+                      ) -> PersonMonth:
+        """The fast path of the commonest person: no leave, no exception of their own, employed the
+        whole month — the same day keys and memo as :meth:`person`, with the shift's :class:`_Plan`."""
+        plan = self._plan(entry.shift_start, entry.shift_end, entry.rank, all_exc)
+        ss = sorted(stamps)
+        pos = list(map(bisect_left, repeat(ss), plan.bounds))  # day i's punches: ss[pos[i]:pos[i + 1]]
+        days = plan.days.copy()
+        noisy: list[tuple[int, _Core]] = []
+        plain = plan.memo
+        for i, start, end, present, present_core, none_core in plan.open_days:
+            a = pos[i]
+            b = pos[i + 1]
+            if b - a > 1:
+                f = ss[a]
+                la = ss[b - 1]
+                if f <= start and la >= end:  # on time: late and early 0 minutes
+                    days[i] = present
+                    if present_core is not None:
+                        noisy.append((i, present_core))
+                    continue
+                late_us = f - start
+                early_us = end - la
+                late_min = -((-late_us) // _MINUTE_US) if late_us > 0 else 0
+                early_min = -((-early_us) // _MINUTE_US) if early_us > 0 else 0
+                hit = plain.get(((i << 3 | _TWO) << 12 | late_min) << 12 | early_min)
+                if hit is None:
+                    hit = self._fast_day(i, _TWO, late_min, early_min, entry.rank, None)
+            elif b > a:
+                hit = plain.get((i << 3 | _SINGLE) << 24)
+                if hit is None:
+                    hit = self._fast_day(i, _SINGLE, 0, 0, entry.rank, None)
+            else:  # no punch: the plan's day
+                if none_core is not None:
+                    noisy.append((i, none_core))
+                continue
+            days[i] = hit[0]
+            if hit[2]:
+                noisy.append((i, hit[1]))
+        if plan.closed_noisy:
+            noisy = sorted(noisy + plan.closed_noisy, key=lambda x: x[0])
+        if not noisy and prior is None:
+            return PersonMonth(entry.person_id, entry, days, self._quiet_summary(), self.provisional)
+        return self._month(entry, days, noisy, {}, prior)
+
+    def _plan(self, shift_start: dt.time, shift_end: dt.time, rank: str, all_exc: set[int]) -> _Plan:
+        key = (shift_start, shift_end, rank)
+        plan = self._plans.get(key)
+        if plan is not None and plan.all_exc == all_exc:
+            return plan
+        n = len(self.dates)
+        s_us = _us_of(shift_start)
+        e_us = _us_of(shift_end)
+        if e_us <= s_us:
+            e_us += _DAY_US
+        origin = self.base_us
+        w0 = origin + (s_us + e_us) // 2 - _HALF_DAY_US  # as in person(): day i owns [w0 + i days, w0 + i + 1 days)
+        memo = self._plain_memo.setdefault(rank, {})
+
+        def hit(i: int, shape: int) -> tuple[DayResult, _Core, bool]:
+            found = memo.get((i << 3 | shape) << 24)
+            return found if found is not None else self._fast_day(i, shape, 0, 0, rank, None)
+
+        days: list[DayResult] = []
+        open_days: list[tuple[int, int, int, DayResult, _Core | None, _Core | None]] = []
+        closed_noisy: list[tuple[int, _Core]] = []
+        for i in range(n):
+            shape = _REST if not self.working[i] else _EXCEPTION if i in all_exc else _NONE
+            day, core, noisy = hit(i, shape)
+            days.append(day)
+            if shape == _NONE:
+                present = hit(i, _TWO)
+                open_days.append((i, origin + i * _DAY_US + s_us, origin + i * _DAY_US + e_us, present[0],
+                                  present[1] if present[2] else None, core if noisy else None))
+            elif noisy and (core.absence or core.fine or core.late_instance or core.early_instance):
+                closed_noisy.append((i, core))  # does not happen with the shipped rules: exception and rest count nothing
+        plan = self._plans[key] = _Plan(set(all_exc), [w0 + i * _DAY_US for i in range(n + 1)], days, open_days,
+                                        closed_noisy, memo)
+        return plan
+
     def _fast_day(self, i: int, shape: int, late_min: int, early_min: int, rank: str, verdict: _Verdict | None
                   ) -> tuple[DayResult, _Core, bool]:
         """Decide a day of this shape once (``_fast_core``) and remember the result for its key."""
@@ -701,29 +821,35 @@ class _Evaluator:
 
     def _quiet_summary(self) -> Summary:
         """The summary of a month with nothing to count (no lateness, absenteeism or leave)."""
-        attendance = p7.MonthAttendance()
-        bonus = self._bonus_memo.get(attendance)
+        bonus = self._bonus_memo.get((_ZERO, 0, 0, 0))
         if bonus is None:
-            bonus = self._bonus_memo[attendance] = p7.full_attendance_bonus(attendance, self.params)
+            bonus = self._bonus_memo[(_ZERO, 0, 0, 0)] = p7.full_attendance_bonus(p7.MonthAttendance(), self.params)
         return Summary(0, 0, _ZERO, _ZERO, _ZERO, bool(bonus.value), [])
 
     def _month(self, entry: RosterEntry, days: list[DayResult], cores: list[tuple[int, _Core]],
                verdicts: dict[int, _Verdict], prior: PriorCounts | None) -> PersonMonth:
         """The month from its days; ``cores`` are (day index, core) of the days that may count (at
         least those with lateness, absenteeism, fines or leave), in date order."""
-        params = self.params
-        late_count = early_count = 0
-        fines = _ZERO
+        late_count = early_count = full = 0
+        fines = dated_total = _ZERO
+        dated_any = False
         for _i, c in cores:
-            late_count += c.late_instance
-            early_count += c.early_instance
+            if c.late_instance:
+                late_count += 1
+            if c.early_instance:
+                early_count += 1
             if c.fine:
                 fines += c.fine
+            if c.absence:
+                dated_any = True
+                dated_total += c.absence
+                if c.absence >= 1:
+                    full += 1
         month_decisions: list[Decision] = []
         # P7.10: every 4th instance of a middle manager or above adds a day of absenteeism on its day.
         converted = _ZERO
         if not self.p11 and (late_count or early_count) and p7.is_middle_manager_or_above(entry.rank):
-            window = params["p7.manager_lateness_window"].value
+            window = self.params["p7.manager_lateness_window"].value
             count = prior.year_lateness_instances if prior is not None and window == "calendar_year" else 0
             before = Decimal(self._conversion(entry.rank, count).value)
             for i, core in cores:
@@ -740,8 +866,7 @@ class _Evaluator:
                     days[i] = replace(d, absent_days=d.absent_days + extra, clauses=_merge(d.clauses, ("P7.10",)),
                                       decisions=d.decisions + ((conv,) if self.explain else ()))
                 before = total
-        dated = [p7.AbsenceDay(self.dates[i], core.absence) for i, core in cores if core.absence]
-        absent = sum((d.days for d in dated), _ZERO) + converted
+        absent = dated_total + converted
         personal = sick = 0
         for i, v in verdicts.items():
             if days[i].status == p7.LEAVE:
@@ -758,16 +883,18 @@ class _Evaluator:
             ded = self._deduction("P11.7", late_count, entry.base_salary)
             deduction += Decimal(ded.value)
             month_decisions.append(ded)
-        attendance = p7.MonthAttendance(absent, late_count + early_count, Decimal(personal), Decimal(sick))
-        bonus = self._bonus_memo.get(attendance)
+        bonus_key = (absent, late_count + early_count, personal, sick)
+        bonus = self._bonus_memo.get(bonus_key)
         if bonus is None:
-            bonus = self._bonus_memo[attendance] = p7.full_attendance_bonus(attendance, params)
+            attendance = p7.MonthAttendance(absent, late_count + early_count, Decimal(personal), Decimal(sick))
+            bonus = self._bonus_memo[bonus_key] = p7.full_attendance_bonus(attendance, self.params)
         month_decisions.append(bonus)
         actions: list[ProposedAction] = []
         prior_days = prior.year_absent_days if prior is not None else _ZERO
         run = prior.trailing_absent_run if prior is not None else 0
-        if (dated or converted or prior_days or run) and (self.explain or self._may_discipline(dated, converted,
-                                                                                             prior_days, run)):
+        if (dated_any or converted or prior_days or run) and (
+                self.explain or self._may_discipline_totals(absent, full, prior_days, run)):
+            dated = [p7.AbsenceDay(self.dates[i], core.absence) for i, core in cores if core.absence]
             decision = self._discipline(dated, converted, prior_days, run)
             month_decisions.append(decision)
             if decision.value in (p7.SUSPENSION, p7.DISMISSAL):
@@ -803,10 +930,22 @@ class _Evaluator:
         nothing: every cumulative total is under its threshold and there are too few full days for a
         run long enough. Conservative (a test checks it against the rule); saves the rule's cost for
         the many people with a half day or a single day of absenteeism."""
-        params = self.params
         month_total = sum((a.days for a in dated), _ZERO) + converted
-        year_total = month_total + max(prior_days, Decimal(run))
         full = sum(1 for a in dated if a.days >= 1)
+        return self._may_discipline_totals(month_total, full, prior_days, run)
+
+    def _may_discipline_totals(self, month_total: Decimal, full: int, prior_days: Decimal, run: int) -> bool:
+        """:meth:`_may_discipline` from the month's total days of absenteeism (dated and converted) and
+        its number of full days, memoized."""
+        key = (month_total, full, prior_days, run)
+        may = self._discipline_memo.get(key)
+        if may is None:
+            may = self._discipline_memo[key] = self._may_discipline_uncached(month_total, full, prior_days, run)
+        return may
+
+    def _may_discipline_uncached(self, month_total: Decimal, full: int, prior_days: Decimal, run: int) -> bool:
+        params = self.params
+        year_total = month_total + max(prior_days, Decimal(run))
         if params["p7.dismissal_basis"].value == "P7.3":
             thresholds = [(params["p7.p73_dismissal_cumulative_days"], year_total),
                           (params["p7.p73_dismissal_consecutive_days"], full + run)]
@@ -955,21 +1094,34 @@ def write_json(result: MonthResult, write: Callable[[str], object]) -> None:
 
 
 def write_people_json(people: Sequence[PersonMonth], write: Callable[[str], object], *, chunk: int = 200) -> None:
-    """The people of a result as JSON array items joined by ", " (no brackets), in pieces."""
+    """The people of a result as JSON array items joined by ", " (no brackets), in pieces: exactly
+    ``json.dumps(person.to_json(), ensure_ascii=False)`` for each, but a day object shared between
+    people (the fast path's) is encoded once, and so is a summary equal to one already encoded."""
     dumps = json.dumps
-    cache: dict[int, str] = {}
+    quote = _encode_basestring
+    day_texts: dict[int, str] = {}
+    day_text = day_texts.get
+    summary_texts: dict[tuple[Any, ...], str] = {}
     parts: list[str] = []
     for n, person in enumerate(people):
-        days = []
-        for day in person.days:
-            text = cache.get(id(day))
-            if text is None:
-                text = cache[id(day)] = dumps(day.to_json(), ensure_ascii=False)
-            days.append(text)
-        parts.append(('{"person_id": ' if n == 0 else ', {"person_id": ') + dumps(person.person_id, ensure_ascii=False)
-                     + ', "days": [' + ", ".join(days) + '], "summary": '
-                     + dumps(person.summary.to_json(), ensure_ascii=False) + "}")
-        if len(parts) >= chunk:
+        days = person.days
+        texts = list(map(day_text, map(id, days)))
+        if None in texts:
+            for k, day in enumerate(days):
+                if texts[k] is None:
+                    texts[k] = day_texts[id(day)] = day_text(id(day)) or dumps(day.to_json(), ensure_ascii=False)
+        s = person.summary
+        # Equal amounts give equal text, except a negative zero ("-0.00"): such a summary is not shared.
+        key = None if s.actions or s.fines_yuan.is_signed() or s.deduction_yuan.is_signed() else (
+            s.late_count, s.early_count, s.absent_days, s.fines_yuan, s.deduction_yuan, s.full_attendance_bonus)
+        summary = summary_texts.get(key) if key is not None else None
+        if summary is None:
+            summary = dumps(s.to_json(), ensure_ascii=False)
+            if key is not None:
+                summary_texts[key] = summary
+        parts += ('{"person_id": ' if n == 0 else ', {"person_id": ', quote(person.person_id), ', "days": [',
+                  ", ".join(cast(list[str], texts)), '], "summary": ', summary, "}")
+        if len(parts) >= 7 * chunk:
             write("".join(parts))
             parts = []
     if parts:
