@@ -6,6 +6,7 @@ lists zhidu's own commands, ``zhidu help --commands`` every command including Dj
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -38,10 +39,46 @@ Settings: DJANGO_SETTINGS_MODULE (default zhidu.settings), ZHIDU_DATA_DIR, DATAB
 """
 
 
+# Commands that need neither a database nor the app registry: with the default settings they run
+# without django.setup(), which imports every app (models, admin, signals, …) — most of a start.
+NO_SETUP_COMMANDS = {("attendance", "evaluate")}
+
+
+def _run_without_setup(args: list[str]) -> bool:
+    """Run ``zhidu attendance evaluate …`` with Django configured only as far as the pure engine needs
+    (no apps, no database, no translation catalogues: the default language, Simplified Chinese, shows
+    the Chinese message ids as they are). The command itself, its parser, its errors and its output
+    are the same objects as on the full path. False when it does not apply: another command, other
+    settings (``DJANGO_SETTINGS_MODULE``, ``--settings``, ``--pythonpath``), shell completion, or
+    settings already loaded in this process."""
+    if tuple(args[1:3]) not in NO_SETUP_COMMANDS or os.environ.get("DJANGO_SETTINGS_MODULE") != "zhidu.settings":
+        return False
+    if "DJANGO_AUTO_COMPLETE" in os.environ or any(a.startswith(("--settings", "--pythonpath")) for a in args[3:]):
+        return False
+    from django.conf import settings
+
+    if settings.configured:
+        return False
+    # A short process that keeps what it builds: the cyclic collector would only walk it again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        settings.configure(USE_I18N=False, LANGUAGE_CODE="zh-hans")
+        from zhidu.attendance.management.commands.attendance import Command
+
+        Command().run_from_argv(args)
+    finally:
+        if collecting:
+            gc.enable()
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhidu.settings")
     args = list(sys.argv if argv is None else ["zhidu", *argv])
     args[0] = "zhidu"
+    if _run_without_setup(args):
+        return
     import django
 
     django.setup()

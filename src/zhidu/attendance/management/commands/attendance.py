@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -72,7 +73,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "evaluate":
-            self._evaluate(options)
+            # Millions of objects and no reference cycles worth collecting: the cyclic garbage
+            # collector would only walk them again and again (≈ 0.15 s for 10,000 people).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._evaluate(options)
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _evaluate(self, options: dict[str, Any]) -> None:
         problems: list[csvio.CsvProblem] = []
@@ -98,12 +107,12 @@ class Command(BaseCommand):
 
         out = self.stdout
         # The other processes evaluate the later parts while this one does the first; each part is
-        # JSON text, joined in roster order. Nothing is written before every part succeeded.
+        # JSON text, joined in roster order. Nothing is written before every part succeeded; then
+        # this process's part is encoded straight to standard output, piece by piece.
         workers = [_fork(functools.partial(evaluate, part)) for part in chunks[1:]]
         try:
-            texts: list[str] = []
-            provisional = evaluate(chunks[0], texts.append)
-            parts = ["".join(texts)]
+            result = evaluate_month(month, chunks[0], punches, leaves, exceptions, rules=rules)
+            parts: list[str] = []
             while workers:
                 parts.append(_collect(workers.pop(0)))
         except ValueError as exc:
@@ -112,11 +121,17 @@ class Command(BaseCommand):
             for pid, fd in workers:  # only after a failure: stop the rest
                 os.close(fd)
                 os.waitpid(pid, 0)
-        if provisional:
+        if result.provisional:
             self.stderr.write(_("%(month)s 所在年份不在工作日历中，按周一至周五工作计算，结果为暂定。") % {"month": month})
         out.write('{"month": ' + json.dumps(month) + ', "people": [', ending="")
-        for n, text in enumerate(p for p in parts if p):
-            out.write(", " + text if n else text, ending="")
+        write_people_json(result.people, functools.partial(out.write, ending=""))
+        wrote = bool(result.people)
+        for text in parts:
+            if text:
+                if wrote:
+                    out.write(", ", ending="")
+                out.write(text, ending="")
+                wrote = True
         out.write("]}")
 
 
