@@ -44,16 +44,13 @@ def record(
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     stream_name = stream or (f"unit:{unit_id}" if unit_id is not None else "global")
-    head = AuditStream.objects.select_for_update().filter(name=stream_name).first()
-    if head is None:  # the stream's first event
-        AuditStream.objects.get_or_create(name=stream_name)
-        head = AuditStream.objects.select_for_update().get(name=stream_name)
+    seq, prev = _lock_head(connection, stream_name)
     subject_type, subject_id = _subject(subject)
     actor_id = getattr(actor, "pk", None)
     fields: dict[str, Any] = {
         "stream": stream_name,
-        "seq": head.last_seq + 1,
-        "prev_hash": head.last_hash or GENESIS,
+        "seq": seq + 1,
+        "prev_hash": prev or GENESIS,
         "at": timezone.now(),
         "actor_id": actor_id,
         "actor_label": str(actor) if actor is not None else "anonymous",
@@ -65,6 +62,46 @@ def record(
         "clauses": sorted(set(clauses)),
     }
     digest = event_hash(**fields)
-    event = AuditEvent.objects.create(**fields, hash=digest)
-    AuditStream.objects.filter(name=stream_name).update(last_seq=fields["seq"], last_hash=digest)
+    event = AuditEvent(**fields, hash=digest)
+    event.pk = _insert(connection, event)
+    event._state.adding = False
+    event._state.db = connection.alias
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s",  # noqa: S608
+                    [fields["seq"], digest, stream_name])
     return event
+
+
+# Events are the most frequent write of all (every service writes one or more); they are written
+# with plain SQL, each value prepared by its model field exactly as the ORM would store it.
+_STREAM_TABLE = AuditStream._meta.db_table
+_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _lock_head(connection: Any, stream_name: str) -> tuple[int, str]:
+    """The stream's (last_seq, last_hash), its head row locked until the transaction ends (row lock
+    on PostgreSQL; SQLite's IMMEDIATE transaction already holds the database's writer lock)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT last_seq, last_hash FROM {_STREAM_TABLE} WHERE name = %s{lock}"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [stream_name])
+        row = cur.fetchone()
+    if row is None:  # the stream's first event
+        AuditStream.objects.get_or_create(name=stream_name)
+        with connection.cursor() as cur:
+            cur.execute(sql, [stream_name])
+            row = cur.fetchone()
+    return int(row[0]), str(row[1] or "")
+
+
+def _insert(connection: Any, event: AuditEvent) -> int:
+    table = AuditEvent._meta.db_table
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in _EVENT_FIELDS)
+    marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _EVENT_FIELDS]
+    returning = connection.features.can_return_columns_from_insert
+    sql = f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})" + (" RETURNING id" if returning else "")  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, values)
+        return int(cur.fetchone()[0]) if returning else int(cur.lastrowid)
