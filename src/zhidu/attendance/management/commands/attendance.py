@@ -34,9 +34,6 @@ from zhidu.attendance.engine import (
     write_people_json,
 )
 
-# Evaluate in two processes from this many people on (below it a fork costs more than it saves).
-PARALLEL_FROM = 2000
-
 
 def _month_arg(text: str) -> str:
     try:
@@ -68,8 +65,8 @@ class Command(BaseCommand):
         p.add_argument("--month", required=True, type=_month_arg, metavar="YYYY-MM")
         p.add_argument("--rules", choices=["P7", "P11"], default="P7", help="P7 hotel attendance (default) or P11.7")
         p.add_argument("--format", choices=["json"], default="json")
-        p.add_argument("--jobs", type=int, default=0, metavar="N",
-                       help=f"processes to evaluate with (default: 2 from {PARALLEL_FROM} people when a second core is idle)")
+        p.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="processes to evaluate with (default 1: a second one costs more than it saves)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "evaluate":
@@ -95,8 +92,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(_("%(n)d 处错误，未输出结果。") % {"n": len(problems)})
         month, rules = options["month"], options["rules"]
-        jobs = options["jobs"] or _default_jobs(len(roster))
-        jobs = max(1, min(jobs, len(roster) or 1)) if hasattr(os, "fork") else 1
+        # One process by default: 10,000 people take about half a second to evaluate and encode, and a
+        # fork pays for copying the pages whose reference counts the child touches, for the pipe and for
+        # decoding the other half's JSON — slower on an idle machine, and more so on a busy one.
+        jobs = max(1, min(options["jobs"], len(roster) or 1)) if hasattr(os, "fork") else 1
         size = -(-len(roster) // jobs) if roster else 0
         chunks = [roster[k * size:(k + 1) * size] for k in range(jobs)]
 
@@ -133,16 +132,6 @@ class Command(BaseCommand):
                 out.write(text, ending="")
                 wrote = True
         out.write("]}")
-
-
-def _default_jobs(people: int) -> int:
-    """Two processes for a large roster when a second core is actually free (like ``make -l``: the
-    1-minute load average leaves at least 1.5 cores idle); one otherwise — on a busy machine the two
-    halves would only take turns on one core and pay for the fork and the pipe."""
-    cores = os.cpu_count() or 1
-    if people < PARALLEL_FROM or cores < 2 or not hasattr(os, "getloadavg"):
-        return 1
-    return 2 if os.getloadavg()[0] <= cores - 1.5 else 1
 
 
 def _fork(work: Callable[[Callable[[str], object]], object]) -> tuple[int, int]:
