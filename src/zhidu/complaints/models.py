@@ -374,6 +374,8 @@ class Complaint(models.Model):
             # retention purge: closed, not yet anonymized, past their date
             models.Index(fields=["retain_until"], name="cmp_retention_idx",
                          condition=Q(anonymized_at__isnull=True, retain_until__isnull=False)),
+            # the statistics table's refresh: what changed since its watermark (aggregates.refresh)
+            models.Index(fields=["updated_at"], name="cmp_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -557,3 +559,7 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
     from django.core.serializers.json import DjangoJSONEncoder
 
     return json.loads(json.dumps(decision.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+# The pre-aggregated statistics table and its refresh state (P4.5; see models_stats).
+from .models_stats import ComplaintStat, ComplaintStatDirtyDay, ComplaintStatState  # noqa: E402, F401
