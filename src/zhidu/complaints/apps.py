@@ -61,3 +61,16 @@ class ComplaintsConfig(AppConfig):
 
         # connected after the obligations engine's receiver (its app comes first), which recomputes first
         calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="complaints.sync_deadlines")
+
+        # the pre-aggregated statistics table (aggregates.py): the day of a deleted registration, and the
+        # former day of one whose receipt time moved, are recomputed; `zhidu tick` keeps the table current
+        from django.db.models.signals import post_delete, pre_save
+
+        from zhidu.core import periodic
+
+        from . import aggregates
+        from .models import Complaint
+
+        post_delete.connect(aggregates.on_complaint_deleted, sender=Complaint, dispatch_uid="complaints.stats_deleted")
+        pre_save.connect(aggregates.on_complaint_saving, sender=Complaint, dispatch_uid="complaints.stats_moved")
+        periodic.register("complaints.stats", aggregates.periodic_job)

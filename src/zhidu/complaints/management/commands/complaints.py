@@ -4,6 +4,8 @@
         → {"due_at": "2026-10-10T17:30:00+08:00", "provisional": false, "clauses": ["P4.4.4"]}
     zhidu complaints deadline --type suggestion --received 2026-09-30T10:00 --promised 2026-10-15
     zhidu complaints deadline --type complaint --received 2026-09-30T10:00 --special --reason "需现场核查"
+    zhidu complaints stats-rebuild [--json]
+        → rebuilds the pre-aggregated statistics table (complaints.aggregates) from the complaints
 
 The deadline uses the shipped (default) rulebook and the calendar in force (the database's; the
 ``chinese_calendar`` seed when the database is not migrated), so it works without a database.
@@ -59,7 +61,7 @@ def deadline(kind: str, received: dt.datetime, *, special: bool = False, reason:
 
 class Command(BaseCommand):
     help = ("Complaint handling: deadline --type {inquiry,suggestion,complaint} --received ISO_DATETIME "
-            "[--special [--reason TEXT]] [--promised ISO_DATE] [--no-reply-needed] [--json].")
+            "[--special [--reason TEXT]] [--promised ISO_DATE] [--no-reply-needed] [--json]; stats-rebuild [--json].")
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,8 +74,19 @@ class Command(BaseCommand):
         p.add_argument("--promised", type=_date, default=None, help="suggestion: the promised reply date")
         p.add_argument("--no-reply-needed", action="store_true", help="suggestion: no reply is needed")
         p.add_argument("--json", action="store_true", help="print one JSON object")
+        r = sub.add_parser("stats-rebuild", help="rebuild the pre-aggregated statistics table from the complaints (P4.5)")
+        r.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "stats-rebuild":
+            from zhidu.complaints import aggregates
+
+            report = aggregates.rebuild()
+            if report.conflict:
+                raise CommandError("another refresh changed the statistics table meanwhile; run it again")
+            self.stdout.write(json.dumps(report.as_dict()) if options["json"] else
+                              f"complaints statistics table rebuilt in {report.seconds:.1f} s")
+            return
         if options["subcommand"] != "deadline":  # pragma: no cover - argparse enforces the choice
             raise CommandError("unknown subcommand")
         if options["special"] and options["kind"] != "complaint":
