@@ -15,23 +15,37 @@ Definitions (documented on the page and in the Excel export):
 - **spot-check pass rate** (P4.4.6): items verified 验证相符 / items verified (相符 + 不符).
 
 The period is the month of receipt (the day a contact is received decides where it is counted).
+
+**Where the figures come from.** :func:`compute` (the page, the Excel export, the monthly report)
+reads the pre-aggregated table ``ComplaintStat`` (``aggregates``: counts per local receipt day,
+month, quarter and year × responsible unit × receiving unit × type × category × channel, with the
+counts per responsibility class and satisfaction level), refreshed from the complaints' ``updated_at``
+first. A range reads the coarsest periods that fit it, so a year is a few thousand small rows
+instead of a scan of its registrations. :func:`compute_direct` is the same computation straight over
+the complaints table: the reference the tests hold the table to (``source="direct"``).
+
+Access scope is the same for both: the registrations whose responsible or receiving unit the actor
+may view come from the table; those the actor may read only because they received, registered or
+investigate them (outside those units) are few and are added from the complaints table.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import Count, F, Field, ForeignKey, Func, Q, QuerySet
+from django.db.models import Count, F, Field, ForeignKey, Func, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhidu.org import access
-from zhidu.org.models import OrgUnit
+from zhidu.org.models import OrgUnit, Person
 
-from . import selectors
+from . import aggregates, selectors
 from .models import (
     Category,
     Channel,
@@ -39,26 +53,19 @@ from .models import (
     Kind,
     ResponsibilityClass,
     Satisfaction,
-    SpotResult,
 )
+from .models_stats import CLASS_KEYS, COUNT_COLUMNS, PARTS, SAT_KEYS, SAT_PARTS, ComplaintStat, class_column, sat_column
 
 GRANULARITIES = ("month", "quarter", "year")
 SATISFIED = (Satisfaction.VERY_SATISFIED.value, Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value)
 #: The clauses the figures rest on (cited on the page and in the export).
 CLAUSES = ("P4.5", "P4.4.4", "P4.4.5", "P4.4.6", "P4.6")
 
-# The counts behind every rate, as conditional aggregates (one pass over the rows).
-_Q_CLOSED = Q(closed_on_time__isnull=False)
-_Q_ON_TIME = Q(closed_on_time=True)
-_Q_RATED = ~Q(satisfaction="")
-_Q_SATISFIED = Q(satisfaction__in=SATISFIED)
-_Q_REOPENED = Q(reopened_count__gt=0)
-_Q_SPOT = Q(spot_check_result__in=[SpotResult.PASSED.value, SpotResult.FAILED.value])
-_Q_SPOT_PASS = Q(spot_check_result=SpotResult.PASSED.value)
-_PARTS: dict[str, Q | None] = {
-    "n": None, "closed": _Q_CLOSED, "on_time": _Q_ON_TIME, "rated": _Q_RATED, "satisfied": _Q_SATISFIED,
-    "reopened": _Q_REOPENED, "spot": _Q_SPOT, "spot_pass": _Q_SPOT_PASS,
-}
+# The counts behind every rate, as conditional aggregates (one pass over the rows); the table's
+# columns are counted with the same conditions.
+_PARTS: dict[str, Q | None] = aggregates.PART_CONDITIONS
+assert aggregates.SATISFIED == SATISFIED
+DIMENSIONS = ("kind", "category", "unit", "channel", "responsibility", "satisfaction")
 
 
 def _aggregates(prefix: str = "", extra: Q | None = None) -> dict[str, Count]:
@@ -208,6 +215,8 @@ def _grouped(qs: QuerySet[Complaint], column: str, *, also: str = "") -> list[di
         if also:
             row[also] = row.pop("_a")
         out.append(row)
+    # ties in the order of the values (Python's, whatever the database's collation)
+    out.sort(key=lambda r: (-r["n"], r[column]))
     return out
 
 
@@ -220,14 +229,11 @@ def trend_start(granularity: str, start: dt.date, end: dt.date) -> dt.date:
     return min(start, _add_months(dt.date(end.year, end.month, 1), -months + (0 if end.day == 1 else 1)))
 
 
-def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: str = "month",
-            unit: OrgUnit | None = None, kind: str = "", channel: str = "", category: str = "",
-            dimensions: tuple[str, ...] = ("kind", "category", "unit", "channel", "responsibility", "satisfaction"),
-            trend: bool = True) -> Statistics:
-    """Every figure of the statistics page: totals and breakdowns for registrations received in
-    ``[start, end)`` (local dates), optionally of ``unit``'s subtree (as responsible unit) and one
-    type/channel/category; the trend by ``granularity`` over the range (at least the last 12
-    months, 8 quarters or 5 years up to ``end``)."""
+def compute_direct(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: str = "month",
+                   unit: OrgUnit | None = None, kind: str = "", channel: str = "", category: str = "",
+                   dimensions: tuple[str, ...] = DIMENSIONS, trend: bool = True) -> Statistics:
+    """:func:`compute` straight over the complaints table (the reference; seconds over a year of a
+    million registrations)."""
     if granularity not in GRANULARITIES:
         raise ValueError(granularity)
     lo, hi = _local(start), _local(end)
@@ -283,6 +289,228 @@ def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: s
     return stats
 
 
+# ------------------------------------------------------------------------------------------ from the table
+
+Vector = dict[str, int]
+
+
+def _day(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value, timezone.get_default_timezone()).date()
+
+
+def _add(into: Vector, other: Vector) -> None:
+    for k, v in other.items():
+        into[k] = into.get(k, 0) + v
+
+
+def _sums(columns: Iterable[str]) -> dict[str, Sum]:
+    return {f"s_{c}": Sum(c) for c in columns}
+
+
+def _vector(row: dict[str, Any], columns: Iterable[str]) -> Vector:
+    return {c: int(row.get(f"s_{c}") or 0) for c in columns}
+
+
+@dataclass
+class _Extra:
+    """A registration the actor may read only as its receiver, registrar or investigator."""
+
+    day: dt.date
+    kind: str
+    category: str
+    channel: str
+    responsible_unit_id: int
+    counts: Vector
+
+
+def _counts_of(kind: str, responsibility_class: str, satisfaction: str, closed_on_time: bool | None,
+               reopened_count: int, spot_check_result: str) -> Vector:
+    """One registration's contribution to every count column (the conditions of ``_PARTS``)."""
+    parts = {
+        "n": 1, "closed": int(closed_on_time is not None), "on_time": int(closed_on_time is True),
+        "rated": int(satisfaction != ""), "satisfied": int(satisfaction in SATISFIED),
+        "reopened": int(reopened_count > 0), "spot": int(spot_check_result in ("passed", "failed")),
+        "spot_pass": int(spot_check_result == "passed"),
+    }
+    out = dict(parts)
+    if responsibility_class in CLASS_KEYS:
+        out.update({class_column(responsibility_class, p): parts[p] for p in PARTS})
+    if satisfaction in SAT_KEYS:
+        out.update({sat_column(satisfaction, p): parts[p] for p in SAT_PARTS})
+    return out
+
+
+class _View:
+    """What one actor may see of the table, with the page's filters, and the registrations they
+    may read outside those units (``extras``, from the complaints table)."""
+
+    def __init__(self, actor: access.Actor, *, unit: OrgUnit | None = None, kind: str = "", channel: str = "",
+                 category: str = "") -> None:
+        filters = Q()
+        if unit is not None:
+            filters &= Q(responsible_unit_id__in=OrgUnit.objects.filter(path__startswith=unit.path).values("pk"))
+        for name, value in (("kind", kind), ("channel", channel), ("category", category)):
+            if value:
+                filters &= Q(**{name: value})
+        self.filters = filters
+        # the unit part of selectors.scope_q; the person part is what the table cannot hold
+        self.unit_scope: Q | None = None
+        self.person: Q | None = None
+        if access.scope_paths(actor, selectors.VIEW) is not None:
+            ids = access.units_in_scope(actor, selectors.VIEW).values("pk")
+            self.unit_scope = Q(responsible_unit_id__in=ids) | Q(receiving_unit_id__in=ids)
+            if isinstance(actor, Person):
+                self.person = (Q(investigator_id=actor.pk) | Q(receiving_person_id=actor.pk)
+                               | Q(registered_by_id=actor.pk))
+        rows = ComplaintStat.objects.filter(filters)
+        self.rows = rows if self.unit_scope is None else rows.filter(self.unit_scope)
+        self.extras: list[_Extra] = []
+
+    def load_extras(self, start: dt.date, end: dt.date) -> None:
+        """The registrations received in ``[start, end)`` the actor may read only as a person."""
+        if self.person is None:
+            return
+        qs = Complaint.objects.filter(self.person, received_at__gte=_local(start), received_at__lt=_local(end))
+        qs = qs.filter(self.filters)
+        if self.unit_scope is not None:
+            qs = qs.exclude(self.unit_scope)
+        self.extras = [
+            _Extra(_day(received), kind_, category_, channel_, unit_id,
+                   _counts_of(kind_, klass, sat, on_time, reopened, spot))
+            for received, kind_, category_, channel_, unit_id, klass, sat, on_time, reopened, spot in qs.order_by()
+            .values_list("received_at", "kind", "category", "channel", "responsible_unit_id", "responsibility_class",
+                         "satisfaction", "closed_on_time", "reopened_count", "spot_check_result")]
+
+    def _extras_in(self, start: dt.date, end: dt.date) -> list[_Extra]:
+        return [e for e in self.extras if start <= e.day < end]
+
+    def by_period(self, periods: list[tuple[dt.date, dt.date]]) -> list[Vector]:
+        """The eight counts of each of the consecutive periods ``[start, end)``."""
+        out: list[Vector] = [dict.fromkeys(PARTS, 0) for _p in periods]
+        if not periods:
+            return out
+        starts = [p_start for p_start, _e in periods]
+
+        def slot(day: dt.date) -> int | None:
+            i = bisect.bisect_right(starts, day) - 1
+            return i if i >= 0 and day < periods[i][1] else None
+
+        spans = [span for p_start, p_end in periods for span in aggregates.cover(p_start, p_end)]
+        for row in self.rows.filter(aggregates.spans_q(spans)).values("grain", "day").annotate(**_sums(PARTS)):
+            i = slot(row["day"])
+            assert i is not None, row
+            _add(out[i], _vector(row, PARTS))
+        for e in self.extras:
+            i = slot(e.day)
+            if i is not None:
+                _add(out[i], {p: e.counts[p] for p in PARTS})
+        return out
+
+    def total(self, start: dt.date, end: dt.date) -> Vector:
+        out = _vector(self.rows.filter(aggregates.spans_q(aggregates.cover(start, end))).aggregate(**_sums(PARTS)),
+                      PARTS)
+        for e in self._extras_in(start, end):
+            _add(out, {p: e.counts[p] for p in PARTS})
+        return out
+
+    def grouped(self, column: str, start: dt.date, end: dt.date) -> list[tuple[Any, Vector]]:
+        """``(value, counts)`` per value of a key column, most first (ties by value)."""
+        groups: dict[Any, Vector] = {}
+        for row in (self.rows.filter(aggregates.spans_q(aggregates.cover(start, end))).order_by()
+                    .values(_g=F(column)).annotate(**_sums(PARTS))):
+            groups[row["_g"]] = _vector(row, PARTS)
+        for e in self._extras_in(start, end):
+            _add(groups.setdefault(getattr(e, column), dict.fromkeys(PARTS, 0)), {p: e.counts[p] for p in PARTS})
+        return sorted(((k, v) for k, v in groups.items() if v["n"]), key=lambda kv: (-kv[1]["n"], kv[0]))
+
+    def columns(self, columns: tuple[str, ...], start: dt.date, end: dt.date, *, kind: str = "") -> Vector:
+        """Sums of count columns over the range (of one type when ``kind``)."""
+        rows = self.rows.filter(aggregates.spans_q(aggregates.cover(start, end)))
+        if kind:
+            rows = rows.filter(kind=kind)
+        out = _vector(rows.aggregate(**_sums(columns)), columns)
+        for e in self._extras_in(start, end):
+            if not kind or e.kind == kind:
+                _add(out, {c: e.counts.get(c, 0) for c in columns})
+        return out
+
+
+_CLASS_COLUMNS = tuple(class_column(c, p) for c in CLASS_KEYS for p in PARTS)
+_SAT_COLUMNS = tuple(sat_column(s, p) for s in SAT_KEYS for p in SAT_PARTS)
+assert set(_CLASS_COLUMNS) | set(_SAT_COLUMNS) | set(PARTS) == set(COUNT_COLUMNS)
+
+
+def _of(key: str, label: str, counts: Vector) -> Figures:
+    return Figures(key, label, **{p: counts[p] for p in PARTS})
+
+
+def compute(actor: access.Actor, *, start: dt.date, end: dt.date, granularity: str = "month",
+            unit: OrgUnit | None = None, kind: str = "", channel: str = "", category: str = "",
+            dimensions: tuple[str, ...] = DIMENSIONS, trend: bool = True, source: str = "table") -> Statistics:
+    """Every figure of the statistics page: totals and breakdowns for registrations received in
+    ``[start, end)`` (local dates), optionally of ``unit``'s subtree (as responsible unit) and one
+    type/channel/category; the trend by ``granularity`` over the range (at least the last 12
+    months, 8 quarters or 5 years up to ``end``). From the pre-aggregated table, refreshed first;
+    ``source="direct"``: :func:`compute_direct`."""
+    if source == "direct":
+        return compute_direct(actor, start=start, end=end, granularity=granularity, unit=unit, kind=kind,
+                              channel=channel, category=category, dimensions=dimensions, trend=trend)
+    if granularity not in GRANULARITIES:
+        raise ValueError(granularity)
+    aggregates.refresh()
+    view = _View(actor, unit=unit, kind=kind, channel=channel, category=category)
+    lo, hi = _local(start), _local(end)
+    periods: list[tuple[str, dt.date, dt.date]] = []
+    if trend:
+        periods = [(label, _day(p_start), min(_day(p_end), end))
+                   for label, p_start, p_end in buckets(granularity, trend_start(granularity, start, end), end)]
+    view.load_extras(min([start, *(p_start for _l, p_start, _e in periods)]), end)
+    trend_rows: list[Figures] = []
+    total: Figures | None = None
+    if periods:
+        counts = view.by_period([(p_start, p_end) for _l, p_start, p_end in periods])
+        trend_rows = [_of(label, label, c) for (label, _s, _e), c in zip(periods, counts, strict=True)]
+        if any(p_start == start for _l, p_start, _e in periods):
+            inside = [f for f, (_l, p_start, _e) in zip(trend_rows, periods, strict=True) if p_start >= start]
+            total = Figures("total", _("合计"), **{name: sum(getattr(f, name) for f in inside) for name in PARTS})
+    if total is None:
+        total = _of("total", _("合计"), view.total(start, end))
+    stats = Statistics(lo, hi, granularity, unit, total, trend_rows)
+
+    if "kind" in dimensions:
+        labels = dict(Kind.choices)
+        stats.by["kind"] = [_of(k, str(labels.get(k, k)), c) for k, c in view.grouped("kind", start, end)]
+    if "category" in dimensions:
+        cat_labels = {c.code: c.label() for c in Category.objects.all()}
+        stats.by["category"] = [_of(k, cat_labels.get(k, k), c) for k, c in view.grouped("category", start, end)]
+    if "unit" in dimensions:
+        unit_rows = view.grouped("responsible_unit_id", start, end)
+        names = dict(OrgUnit.objects.filter(pk__in=[k for k, _c in unit_rows]).values_list("pk", "name"))
+        stats.by["unit"] = [_of(str(k), names.get(k, "?"), c) for k, c in unit_rows]
+    if "channel" in dimensions:
+        labels = dict(Channel.choices)
+        stats.by["channel"] = [_of(k, str(labels.get(k, k)), c) for k, c in view.grouped("channel", start, end)]
+    if "responsibility" in dimensions:
+        labels = dict(ResponsibilityClass.choices)
+        sums = view.columns(_CLASS_COLUMNS, start, end, kind=Kind.COMPLAINT)
+        rows = [(value, {p: sums[class_column(value, p)] for p in PARTS}) for value in CLASS_KEYS]
+        rows = sorted((r for r in rows if r[1]["n"]), key=lambda r: (-r[1]["n"], r[0]))
+        stats.by["responsibility"] = [_of(value, str(labels.get(value, _("未定性"))), c) for value, c in rows]
+    if "satisfaction" in dimensions:
+        labels = dict(Satisfaction.choices)
+        sums = view.columns(_SAT_COLUMNS, start, end)
+        figures = []
+        for value in [*Satisfaction.values, ""]:
+            c = {p: sums[sat_column(value, p)] for p in SAT_PARTS}
+            if not c["n"]:
+                continue
+            c["rated"] = c["n"] if value else 0
+            c["satisfied"] = c["n"] if value in SATISFIED else 0
+            figures.append(_of(value or "none", str(labels.get(value, _("未评价"))), c))
+        stats.by["satisfaction"] = figures
+    return stats
+
+
 DIMENSION_LABELS = {
     "kind": gettext_noop("类型"), "category": gettext_noop("类别"), "unit": gettext_noop("责任单位"),
     "channel": gettext_noop("受理渠道"), "responsibility": gettext_noop("调查定性（投诉）"),
@@ -294,10 +522,9 @@ def dimension_label(key: str) -> str:
     return _(DIMENSION_LABELS[key])
 
 
-def root_causes(actor: access.Actor, start: dt.datetime, end: dt.datetime, *, unit: OrgUnit | None = None,
-                limit: int = 5) -> list[dict[str, Any]]:
-    """The month's most frequent (category, responsibility class) pairs of complaints found at fault
-    (classes a and b, P4.4.3): where the summary looks for root causes (P4.6)."""
+def root_causes_direct(actor: access.Actor, start: dt.datetime, end: dt.datetime, *, unit: OrgUnit | None = None,
+                       limit: int = 5) -> list[dict[str, Any]]:
+    """:func:`root_causes` straight over the complaints table (the reference)."""
     qs = base(actor, start, end, unit=unit).filter(kind=Kind.COMPLAINT,
                                                    responsibility_class__in=[ResponsibilityClass.VIOLATION,
                                                                              ResponsibilityClass.MISTAKE])
@@ -307,3 +534,34 @@ def root_causes(actor: access.Actor, start: dt.datetime, end: dt.datetime, *, un
     labels = dict(ResponsibilityClass.choices)
     return [{"category": cat_labels.get(r["category"], r["category"]), "category_code": r["category"],
              "responsibility": str(labels.get(r["responsibility_class"], "")), "n": r["n"]} for r in rows]
+
+
+def root_causes(actor: access.Actor, start: dt.datetime, end: dt.datetime, *, unit: OrgUnit | None = None,
+                limit: int = 5, source: str = "table") -> list[dict[str, Any]]:
+    """The month's most frequent (category, responsibility class) pairs of complaints found at fault
+    (classes a and b, P4.4.3): where the summary looks for root causes (P4.6). From the table
+    (``start``/``end`` at local midnight); ``source="direct"``: :func:`root_causes_direct`."""
+    lo, hi = _day(start), _day(end)
+    if source == "direct" or _local(lo) != start or _local(hi) != end:
+        return root_causes_direct(actor, start, end, unit=unit, limit=limit)
+    aggregates.refresh()
+    view = _View(actor, unit=unit)
+    view.load_extras(lo, hi)
+    at_fault = (ResponsibilityClass.VIOLATION.value, ResponsibilityClass.MISTAKE.value)
+    columns = {value: class_column(value, "n") for value in at_fault}
+    pairs: dict[tuple[str, str], int] = {}
+    rows = (view.rows.filter(aggregates.spans_q(aggregates.cover(lo, hi)), kind=Kind.COMPLAINT).order_by()
+            .values(_g=F("category")).annotate(**_sums(columns.values())))
+    for row in rows:
+        for value, column in columns.items():
+            pairs[(row["_g"], value)] = pairs.get((row["_g"], value), 0) + int(row[f"s_{column}"] or 0)
+    for e in view._extras_in(lo, hi):
+        if e.kind == Kind.COMPLAINT:
+            for value, column in columns.items():
+                if e.counts.get(column):
+                    pairs[(e.category, value)] = pairs.get((e.category, value), 0) + e.counts[column]
+    top = sorted(((n, cat, value) for (cat, value), n in pairs.items() if n), key=lambda t: (-t[0], t[1], t[2]))[:limit]
+    cat_labels = {c.code: c.label() for c in Category.objects.all()}
+    labels = dict(ResponsibilityClass.choices)
+    return [{"category": cat_labels.get(cat, cat), "category_code": cat, "responsibility": str(labels.get(value, "")),
+             "n": n} for n, cat, value in top]
