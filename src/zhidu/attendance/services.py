@@ -1400,23 +1400,37 @@ def _load_punches(unit: OrgUnit, first: dt.date, last: dt.date) -> Any:
     table = connection.ops.quote_name(Punch._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     if connection.vendor == "sqlite":  # stored as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"
-        column = ("CAST(strftime('%%s', at) AS INTEGER) * 1000000 + "
+        import sqlite3
+
+        # unixepoch() (SQLite 3.38+) gives the seconds as an integer without formatting them to text first
+        seconds = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else "CAST(strftime('%%s', at) AS INTEGER)"
+        column = (f"{seconds} * 1000000 + "
                   "CASE WHEN length(at) > 19 THEN CAST(substr(at || '000000', 21, 6) AS INTEGER) ELSE 0 END")
     elif connection.vendor == "postgresql":
         column = "CAST(EXTRACT(EPOCH FROM at) * 1000000 AS BIGINT)"
     else:  # pragma: no cover - other databases: let the driver give datetimes
         column = "at"
     base = _UNIX_US + ((offset // _ONE_US) if fixed and offset is not None else 0)
+    direct = fixed and column != "at"  # the database adds the zone's offset: the value is the stamp
     by_id: dict[int, list[int]] = {}
     for chunk in _chunks(unit_ids, 200):
         marks = ", ".join(["%s"] * len(chunk))
-        sql = f"SELECT person_id, {column} FROM {table} WHERE unit_id IN ({marks}) AND at >= %s AND at < %s"  # noqa: S608
+        value_sql = f"{column} + {int(base)}" if direct else column
+        sql = f"SELECT person_id, {value_sql} FROM {table} WHERE unit_id IN ({marks}) AND at >= %s AND at < %s"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [*chunk, adapt(lo), adapt(hi)])
             while True:
                 rows = cursor.fetchmany(50_000)
                 if not rows:
                     break
+                if direct:
+                    for pid, stamp in rows:
+                        lst = by_id.get(pid)
+                        if lst is None:
+                            by_id[pid] = [stamp]
+                        else:
+                            lst.append(stamp)
+                    continue
                 for pid, value in rows:
                     if not isinstance(value, int):  # a driver that gave a datetime (aware, UTC)
                         value = (value.astimezone(dt.UTC).replace(tzinfo=None) - dt.datetime(1970, 1, 1)) // _ONE_US
@@ -1633,51 +1647,45 @@ def _json_text(value: Any) -> str:
 
 def _store_days(results: dict[int, Any], inputs: _Inputs, first: dt.date, last: dt.date, params: Any,
                 rules: str, scope: Any = None) -> int:
-    """Replace the month's person-day rows: one DELETE (per 500 people without ``scope``), then
-    executemany in batches of 20,000 rows (no model objects, no per-row query)."""
+    """Replace the month's person-day rows: one DELETE (per 500 people without ``scope``), then one bulk
+    insert (``zhidu.core.bulk``: no model objects, no per-row query; COPY on PostgreSQL)."""
     from django.db import connection
+
+    from zhidu.core.bulk import insert_rows
 
     ids = sorted(results)
     for chunk in _people(ids, scope):
         DayResult.objects.filter(person_id__in=chunk, date__gte=first, date__lte=last)._raw_delete(DayResult.objects.db)
-    table = connection.ops.quote_name(DayResult._meta.db_table)
     columns = ["person_id", "unit_id", "date", "status", "late_minutes", "early_minutes", "absent_days", "leave",
                "clauses", "why", "fine", "provisional"]
-    json_cols = {"clauses", "why"}
     pg = connection.vendor == "postgresql"
-    marks = ", ".join("%s::jsonb" if pg and c in json_cols else "%s" for c in columns)
-    sql = f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
     adapt_date = connection.ops.adapt_datefield_value
     adapt = connection.ops.adapt_decimalfield_value
     # SQLite gets the text Django's adapter would bind for a Decimal (not adapted again for every row).
     adapt_dec = adapt if pg else (lambda v, *_a: str(adapt(v)))
-    memo: dict[tuple[int, str], tuple[Any, ...]] = {}
-    rows: list[tuple[Any, ...]] = []
-    n = 0
-    with connection.cursor() as cursor:
+    by_rank: dict[str, dict[int, tuple[Any, ...]]] = {}
+
+    def rows() -> Iterator[tuple[Any, ...]]:
         for pid in ids:
             pm = results[pid]
             emp = inputs.emp_by_id[pid]
+            unit_id, rank = emp.unit_id, emp.rank
+            memo = by_rank.get(rank)
+            if memo is None:
+                memo = by_rank[rank] = {}
             for day in pm.days:
                 if day.status == "rest":
                     continue  # not stored: a closed month's day without a row is a rest day
-                key = (id(day), emp.rank)
-                tail = memo.get(key)
+                tail = memo.get(id(day))
                 if tail is None:  # the engine shares equal days between people: encode each once
-                    tail = (adapt_date(day.date), day.status, day.late_minutes, day.early_minutes,
-                            adapt_dec(day.absent_days, 3, 1), day.leave or "", _json_text(list(day.clauses)),
-                            _json_text(_day_why(day, params, rules, emp.rank)), adapt_dec(day.fine_yuan, 8, 2),
-                            bool(day.provisional))
-                    memo[key] = tail
-                rows.append((pid, emp.unit_id, *tail))
-            if len(rows) >= 20_000:
-                cursor.executemany(sql, rows)
-                n += len(rows)
-                rows = []
-        if rows:
-            cursor.executemany(sql, rows)
-            n += len(rows)
-    return n
+                    tail = memo[id(day)] = (
+                        adapt_date(day.date), day.status, day.late_minutes, day.early_minutes,
+                        adapt_dec(day.absent_days, 3, 1), day.leave or "", _json_text(list(day.clauses)),
+                        _json_text(_day_why(day, params, rules, rank)), adapt_dec(day.fine_yuan, 8, 2),
+                        bool(day.provisional))
+                yield (pid, unit_id, *tail)
+
+    return insert_rows(DayResult._meta.db_table, columns, rows())
 
 
 def _month_decisions(pm: Any, emp: Employment, params: Any, rules: str, period: str,
@@ -1744,9 +1752,11 @@ def _as_dict(d: Decision, cache: dict[int, tuple[Decision, dict[str, Any], str]]
 def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rules: str, now: dt.datetime,
                      bonus: dict[int, Decimal], traces: dict[int, list[Decision]], scope: Any = None
                      ) -> dict[int, _MonthRow]:
-    """Replace the month's person-month rows: one ``executemany`` of precomputed values (no model
-    instances); each shared decision and each list of clauses encoded once."""
+    """Replace the month's person-month rows: one bulk insert of precomputed values (``zhidu.core.bulk``, no
+    model instances); each shared decision and each list of clauses encoded once."""
     from django.db import connection
+
+    from zhidu.core.bulk import insert_rows
 
     ids = sorted(results)
     for chunk in _people(ids, scope):
@@ -1754,13 +1764,7 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
     columns = ["person_id", "unit_id", "period", "rules", "working_days", "late_count", "early_count", "absent_days",
                "leave_days", "ytd_absent_days", "fines", "deductions", "full_attendance_bonus", "bonus_lost", "actions",
                "clauses", "trace", "provisional", "computed_at"]
-    fields = {f.name: f for f in MonthSummary._meta.concrete_fields}
-    json_cols = {"actions", "clauses", "trace"}
     pg = connection.vendor == "postgresql"
-    table = connection.ops.quote_name(MonthSummary._meta.db_table)
-    marks = ", ".join("%s::jsonb" if pg and c in json_cols else "%s" for c in columns)
-    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(fields[c.removesuffix('_id')].column) for c in columns)}) "  # noqa: S608
-           f"VALUES ({marks})")
     adapt = connection.ops.adapt_decimalfield_value
 
     def dec(value: Any) -> Any:  # SQLite gets the text Django's adapter would bind; PostgreSQL the Decimal
@@ -1807,9 +1811,7 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
             _json_text(actions) if actions else "[]", clauses_text, "[" + ",".join(trace_texts) + "]",
             pm.provisional, computed,
         ))
-    with connection.cursor() as cursor:
-        for i in range(0, len(batch), 5000):
-            cursor.executemany(sql, batch[i:i + 5000])
+    insert_rows(MonthSummary._meta.db_table, columns, batch)
     return out
 
 

@@ -615,19 +615,18 @@ _INSERT_COLUMNS = (
 
 
 def _insert(rows: list[_New], module: str, creator_id: int | None, now: Any) -> None:
-    """Insert new entries with one ``executemany`` of precomputed values (no model instances, no
-    per-value ORM preparation, no 999-parameter split on SQLite; the decision and clauses JSON as
-    validation encoded them), then read their ids back in one query: the rows of the module above the
+    """Insert new entries in one bulk insert of precomputed values (``zhidu.core.bulk``: no model
+    instances, no per-value ORM preparation, no 999-parameter split on SQLite, COPY on PostgreSQL; the
+    decision and clauses JSON as validation encoded them), then read their ids back in one query: the rows of the module above the
     highest id before the insert (a range of the primary key, whatever the size of the batch), matched by
     key — a key has one row, so a row with one of these keys is the one just inserted."""
     from django.db import connection
 
+    from zhidu.core.bulk import insert_rows
+
     ops = connection.ops
     fields = {f.attname: f for f in LedgerEntry._meta.concrete_fields}
     pg = connection.vendor == "postgresql"
-    table = ops.quote_name(LedgerEntry._meta.db_table)
-    columns = ", ".join(ops.quote_name(fields[c].column) for c in _INSERT_COLUMNS)
-    marks = ", ".join("%s::jsonb" if pg and c in ("clauses", "decision") else "%s" for c in _INSERT_COLUMNS)
     stamp = ops.adapt_datetimefield_value(now)
     to_date = fields["period_start"].to_python
     # SQLite is given the text of a decimal (what Django's adapter would bind), PostgreSQL the Decimal.
@@ -646,8 +645,7 @@ def _insert(rows: list[_New], module: str, creator_id: int | None, now: Any) -> 
             p.note, module, r.key, r.adjusts_id, r.late, _POSTED, creator_id, "", "", "", stamp, stamp,
         ))
     before = LedgerEntry.objects.aggregate(top=models.Max("id"))["top"] or 0
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
+    insert_rows(LedgerEntry._meta.db_table, [fields[c].column for c in _INSERT_COLUMNS], values)
     wanted = {(r.key, r.planned.kind, r.planned.period) for r in rows}
     ids = {(key, kind, period): pk for pk, key, kind, period in LedgerEntry.objects.filter(
         id__gt=before, source_module=module).values_list("id", "source_key", "kind", "period").order_by()
