@@ -1844,24 +1844,25 @@ def _desired_posts(pid: int, s: MonthSummary | _MonthRow) -> dict[tuple[str, str
     from zhidu.sanctions.services import EncodedDecision
 
     texts = s.trace_texts if isinstance(s, _MonthRow) else None
-    by_rule: dict[Any, Any] = {}
-    for i, d in enumerate(s.trace or []):
-        by_rule[d.get("rule")] = EncodedDecision(d, texts[i]) if texts is not None else d
+    at: dict[Any, int] = {}  # rule → its (last) place in the trace
+    trace = s.trace or []
+    for i, d in enumerate(trace):
+        at[d.get("rule")] = i
 
-    def data(d: Any) -> Mapping[str, Any]:
-        return d.data if isinstance(d, EncodedDecision) else d
+    def decision(i: int) -> Any:
+        return EncodedDecision(trace[i], texts[i]) if texts is not None else trace[i]
 
     out: dict[tuple[str, str], tuple[Decimal, Any]] = {}
-    fines = by_rule.get("attendance.month_fines")
-    if fines is not None and Decimal(str(data(fines)["value"])):
-        out[(f"p{pid}:fine", "fine")] = (Decimal(str(data(fines)["value"])), fines)
-    for rule, key in (("p7.absence_deduction", "p7.12"), ("p11.lateness_deduction", "p11.7")):
-        d = by_rule.get(rule)
-        if d is not None and Decimal(str(data(d)["value"])):
-            out[(f"p{pid}:{key}", "deduction")] = (Decimal(str(data(d)["value"])), d)
-    bonus_d = by_rule.get("p7.full_attendance_bonus")
-    if not s.full_attendance_bonus and s.bonus_lost and bonus_d is not None:
-        out[(f"p{pid}:bonus", "bonus_loss")] = (s.bonus_lost, bonus_d)
+    for rule, key, kind in (("attendance.month_fines", "fine", "fine"), ("p7.absence_deduction", "p7.12", "deduction"),
+                            ("p11.lateness_deduction", "p11.7", "deduction")):
+        i = at.get(rule, -1)
+        if i >= 0:
+            amount = Decimal(str(trace[i]["value"]))
+            if amount:
+                out[(f"p{pid}:{key}", kind)] = (amount, decision(i))
+    i = at.get("p7.full_attendance_bonus", -1)
+    if not s.full_attendance_bonus and s.bonus_lost and i >= 0:
+        out[(f"p{pid}:bonus", "bonus_loss")] = (s.bonus_lost, decision(i))
     return out
 
 

@@ -33,5 +33,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         marks = ", ".join(["%s"] * len(columns))
         # One executemany: SQLite steps one prepared statement through every row, pulling them from the
         # iterator in C.
-        cursor.executemany(f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
+        sql = f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})"  # noqa: S608
+        cursor.executemany(sql, rows)  # type: ignore[arg-type]  # an iterator is passed through to the driver
         return max(cursor.rowcount, 0)

@@ -463,8 +463,8 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
     """Every spec checked as :func:`post_entry` checks it (unit resolution in one query), then the
     actor's right to post in each unit (once per unit). Raises before anything is written.
 
-    What many specs share is checked and encoded once per call: a period with its bounds, a list of
-    clauses, a decision object (the same ``Decision`` or dict for many people)."""
+    What many specs share is checked and encoded once per call: a kind with its amount or grade, a period
+    with its bounds, a list of clauses, a decision object (the same ``Decision`` or dict for many people)."""
     errors: list[FieldError] = []
     missing = sorted({s.person.pk for s in specs if s.unit is None})
     current: dict[int, list[OrgUnit]] = {}
@@ -480,6 +480,7 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
     periods: dict[tuple[str, Any, Any], tuple[Any, Any, list[FieldError]]] = {}
     clause_lists: dict[tuple[Any, ...], tuple[list[str], str, list[FieldError]]] = {}
     encoded: dict[int, tuple[object, str, Mapping[str, Any]]] = {}
+    value_checks: dict[tuple[Any, ...], tuple[Decimal | None, list[FieldError]]] = {}
     for i, spec in enumerate(specs):
         errs: list[FieldError] = []
         unit = spec.unit
@@ -494,18 +495,31 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
             else:
                 errs.append(FieldError("unit", _("请指定单位：此人员没有唯一的在职单位。")))
         kind, grade, amount = spec.kind, spec.grade, spec.amount
-        if kind not in POSTABLE_KINDS:
-            errs.append(FieldError("kind", _("此处只能入账罚款、扣款、扣发奖金或评级；纪律处分须提议后由授权人员确认。")))
-        money_amount: Decimal | None = None
-        if kind in MONEY_KINDS:
-            money_amount = _check_amount(amount, errs)
-            if grade is not None:
-                errs.append(FieldError("grade", _("金额类条目不填写等级。")))
-        elif kind in POSTABLE_KINDS:
-            if grade not in GRADES:
-                errs.append(FieldError("grade", _("等级应为 A–E。")))
-            if amount is not None:
-                errs.append(FieldError("amount", _("评级条目不填写金额。")))
+        vkey = (kind, grade, amount)
+        cacheable = True
+        try:
+            checked_value = value_checks.get(vkey)
+        except TypeError:  # an unhashable amount: checked alone
+            checked_value, cacheable = None, False
+        if checked_value is None:
+            value_errs: list[FieldError] = []
+            money_amount: Decimal | None = None
+            if kind not in POSTABLE_KINDS:
+                value_errs.append(FieldError("kind", _("此处只能入账罚款、扣款、扣发奖金或评级；纪律处分须提议后由授权人员确认。")))
+            if kind in MONEY_KINDS:
+                money_amount = _check_amount(amount, value_errs)
+                if grade is not None:
+                    value_errs.append(FieldError("grade", _("金额类条目不填写等级。")))
+            elif kind in POSTABLE_KINDS:
+                if grade not in GRADES:
+                    value_errs.append(FieldError("grade", _("等级应为 A–E。")))
+                if amount is not None:
+                    value_errs.append(FieldError("amount", _("评级条目不填写金额。")))
+            checked_value = (money_amount, value_errs)
+            if cacheable:
+                value_checks[vkey] = checked_value
+        money_amount = checked_value[0]
+        errs.extend(checked_value[1])
         pkey = (spec.period, spec.period_start, spec.period_end)
         bounds = periods.get(pkey)
         if bounds is None:
