@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -1637,12 +1638,13 @@ def _day_why(day: Any, params: Any, rules: str, rank: str) -> list[dict[str, Any
     return out
 
 
+_ENCODER = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":"))  # stateless: one for every call
+
+
 def _json_text(value: Any) -> str:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder, separators=(",", ":"))
+    """Compact JSON (what ``json.dumps(..., cls=DjangoJSONEncoder)`` gives), without building an encoder
+    for each of the close's ≈ 30,000 calls."""
+    return _ENCODER.encode(value)
 
 
 def _store_days(results: dict[int, Any], inputs: _Inputs, first: dt.date, last: dt.date, params: Any,
@@ -1779,16 +1781,10 @@ def _store_summaries(results: dict[int, Any], inputs: _Inputs, period: str, rule
         pm = results[pid]
         emp = inputs.emp_by_id[pid]
         s = pm.summary
-        working = leave = 0
-        day_clauses: set[str] = set()
-        for d in pm.days:
-            status = d.status
-            if status != "rest":
-                working += 1
-                if status == "leave":
-                    leave += 1
-            if d.clauses:
-                day_clauses.update(d.clauses)
+        statuses = [d.status for d in pm.days]
+        working = len(statuses) - statuses.count("rest")
+        leave = statuses.count("leave")
+        day_clauses: set[str] = set().union(*[d.clauses for d in pm.days])
         actions = [{"action": a.action, "clauses": list(a.clauses)} for a in s.actions]
         for a in s.actions:
             day_clauses.update(a.clauses)

@@ -403,6 +403,7 @@ class _Planned:
     person: Person
     person_id: int
     unit: OrgUnit
+    unit_id: int
     kind: str
     period: str
     key: str
@@ -558,8 +559,9 @@ def _validate_specs(actor: access.Actor, specs: Sequence[EntrySpec]) -> list[_Pl
             errors.extend(_spec_errors(i, errs))
         if errs or unit is None:
             continue
-        units_by_pk.setdefault(unit.pk, unit)
-        planned.append(_Planned(i, spec.person, spec.person.pk, units_by_pk[unit.pk], kind, spec.period, key, money_amount,
+        unit_id = unit.pk
+        planned.append(_Planned(i, spec.person, spec.person.pk, units_by_pk.setdefault(unit_id, unit), unit_id, kind,
+                                spec.period, key, money_amount,
                                 grade if kind not in MONEY_KINDS else None, checked[0], checked[1],
                                 (spec.note or "").strip(), start, end, decision_text))
     if errors:
@@ -654,7 +656,7 @@ def _insert(rows: list[_New], module: str, creator_id: int | None, now: Any) -> 
         if adapted is None:
             adapted = dates[span] = (ops.adapt_datefield_value(to_date(p.start)), ops.adapt_datefield_value(to_date(p.end)))
         values.append((
-            p.person_id, p.unit.pk, p.kind, p.period, adapted[0], adapted[1],
+            p.person_id, p.unit_id, p.kind, p.period, adapted[0], adapted[1],
             None if r.amount is None else money(r.amount, 12, 2), r.grade, p.clauses_text, p.decision_text,
             p.note, module, r.key, r.adjusts_id, r.late, _POSTED, creator_id, "", "", "", stamp, stamp,
         ))
@@ -672,7 +674,7 @@ def _entry_of(r: _New, module: str, creator_id: int | None, now: Any) -> LedgerE
     """The model instance of an inserted row (for the results and the ``entry_posted`` receivers)."""
     p = r.planned
     to_date = LedgerEntry._meta.get_field("period_start").to_python
-    entry = LedgerEntry(pk=r.pk, person_id=p.person_id, unit_id=p.unit.pk, kind=p.kind, period=p.period,
+    entry = LedgerEntry(pk=r.pk, person_id=p.person_id, unit_id=p.unit_id, kind=p.kind, period=p.period,
                         period_start=to_date(p.start), period_end=to_date(p.end), amount=r.amount, grade=r.grade,
                         clauses=list(p.clauses), decision=p.decision(), note=p.note, source_module=module,
                         source_key=r.key, adjusts_id=r.adjusts_id, late=r.late, status=Status.POSTED,
@@ -689,7 +691,7 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
     if not planned:
         return [], counts, []
     # Serialize with lock_period and post_entry (same unit rows, in path order as lock_period takes them).
-    list(OrgUnit.objects.select_for_update().filter(pk__in={p.unit.pk for p in planned})
+    list(OrgUnit.objects.select_for_update().filter(pk__in={p.unit_id for p in planned})
          .order_by("path").values_list("pk"))
     locked = _locked_pairs(planned)
     existing: dict[tuple[str, str, str], LedgerEntry] = {}
@@ -706,7 +708,7 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
     bad = [FieldError(f"specs[{p.index}].source_key", _("第 %(i)s 条：%(msg)s") % {
                "i": p.index, "msg": _("此来源编号已用于另一人员或单位的条目。")})
            for p in planned if (e := existing.get((p.key, p.kind, p.period))) is not None
-           and (e.person_id != p.person.pk or e.unit_id != p.unit.pk)]
+           and (e.person_id != p.person_id or e.unit_id != p.unit_id)]
     if bad:
         raise ValidationFailed(_("台账条目有误。"), bad)
 
@@ -719,7 +721,7 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
     skipped = unchanged = 0
     for p in planned:
         kind = p.kind
-        is_locked = (p.unit.pk, p.period) in locked
+        is_locked = (p.unit_id, p.period) in locked
         original = existing.get((p.key, kind, p.period)) if existing else None
         if original is None:
             if kind in MONEY_KINDS and p.amount == 0:
@@ -805,9 +807,9 @@ def _post_many(actor: access.Actor, module: str, planned: list[_Planned], n: int
     written: dict[int, list[tuple[int, str, list[Any], list[str], Decimal | None]]] = {}
     for r in to_create:
         p = r.planned
-        written.setdefault(p.unit.pk, []).append((p.index, r.outcome, r.row(), p.clauses, r.amount))
+        written.setdefault(p.unit_id, []).append((p.index, r.outcome, r.row(), p.clauses, r.amount))
     for p, entry, extra in to_update:
-        written.setdefault(p.unit.pk, []).append((p.index, UPDATED, [
+        written.setdefault(p.unit_id, []).append((p.index, UPDATED, [
             entry.pk, entry.person_id, entry.source_key, entry.kind, entry.period, entry.status,
             None if entry.amount is None else str(entry.amount), entry.grade, entry.adjusts_id, entry.late, UPDATED,
             extra], entry.clauses, entry.amount))
