@@ -160,6 +160,17 @@ def cover(start: dt.date, end: dt.date) -> list[Span]:
     return out
 
 
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Adjacent spans of the same grain as one (one range of the key index instead of many)."""
+    out: list[Span] = []
+    for grain, lo, hi in sorted(spans, key=lambda s: s[1]):
+        if out and out[-1][0] == grain and out[-1][2] == lo:
+            out[-1] = (grain, out[-1][1], hi)
+        else:
+            out.append((grain, lo, hi))
+    return out
+
+
 def spans_q(spans: Iterable[Span]) -> Q:
     """``ComplaintStat`` rows of the spans (no rows for no spans)."""
     q = Q(pk__in=[])
@@ -226,37 +237,128 @@ def _days_select(where: Q | None) -> QuerySet[Any]:
 _TRUNC = {MONTH: TruncMonth, QUARTER: TruncQuarter, YEAR: TruncYear}
 
 
-def _rollup_select(grain: str, where: Q | None) -> QuerySet[Any]:
-    """Rows of ``grain`` summed from the next finer grain's rows (``where``: which; None: all)."""
+def _rollup_from(grain: str, where: Q) -> QuerySet[Any]:
+    """Rows of ``grain`` summed from the finer rows ``where`` selects."""
+    return (ComplaintStat.objects.filter(where).order_by()
+            .values(**_keys(_TRUNC[grain]("day"))).annotate(**{f"c_{col}": Sum(col) for col in COUNT_COLUMNS}))
+
+
+def _rollup_select(grain: str, ranges: Sequence[tuple[dt.date, dt.date]] | None) -> QuerySet[Any]:
+    """Rows of ``grain`` summed from the next finer grain's rows of the day ranges (None: all)."""
     finer = GRAINS[GRAINS.index(grain) - 1]
-    qs = ComplaintStat.objects.filter(grain=finer).order_by()
-    if where is not None:
-        qs = qs.filter(where)
+    if ranges is None:
+        qs = ComplaintStat.objects.filter(grain=finer).order_by()
+    else:
+        # each term whole (grain and range) so that SQLite searches the key index once per range
+        qs = ComplaintStat.objects.filter(spans_q((finer, lo, hi) for lo, hi in ranges)).order_by()
     return qs.values(**_keys(_TRUNC[grain]("day"))).annotate(**{f"c_{col}": Sum(col) for col in COUNT_COLUMNS})
 
 
-def _recompute(days: set[dt.date]) -> int:
-    """Recompute the day rows of ``days`` from the complaints and every period row above them."""
-    if not days:
-        return 0
+def _received_on(days: Iterable[dt.date]) -> Iterable[Q]:
+    """Conditions on ``received_at`` for the local days (merged into ranges, a bounded number per statement)."""
+    for chunk in _chunks(_merged(DAY, days), _SPANS_PER_STATEMENT):
+        where = Q(pk__in=[])
+        for lo, hi in chunk:
+            where |= Q(received_at__gte=_local(lo), received_at__lt=_local(hi))
+        yield where
+
+
+def _recompute_periods(days: set[dt.date]) -> None:
+    """Every row of ``days`` and of their months, quarters and years, recomputed whole."""
     periods = {g: {period_of(g, d) for d in days} for g in GRAINS}
     gone = Q(pk__in=[])
     for g in GRAINS:
         gone |= Q(grain=g, day__in=sorted(periods[g]))
     ComplaintStat.objects.filter(gone).delete()
-    inserted = 0
-    for chunk in _chunks(_merged(DAY, days), _SPANS_PER_STATEMENT):
-        where = Q(pk__in=[])
-        for lo, hi in chunk:
-            where |= Q(received_at__gte=_local(lo), received_at__lt=_local(hi))
-        inserted += _insert(DAY, _days_select(where))
+    for where in _received_on(days):
+        _insert(DAY, _days_select(where))
     for g in GRAINS[1:]:
         for chunk in _chunks(_merged(g, periods[g]), _SPANS_PER_STATEMENT):
-            where = Q(pk__in=[])
-            for lo, hi in chunk:
-                where |= Q(day__gte=lo, day__lt=hi)
-            _insert(g, _rollup_select(g, where))
-    return inserted
+            _insert(g, _rollup_select(g, chunk))
+
+
+#: Up to this many changed days the refresh compares the day rows and rewrites only the combinations
+#: whose counts changed (and their month, quarter and year rows); more, and the periods are rewritten whole.
+FINE_DAYS = 31
+#: … and up to this many changed combinations.
+FINE_KEYS = 400
+
+Key = tuple[Any, ...]  # (day, responsible unit, receiving unit, kind, category, channel)
+
+
+def _subperiods(grain: str, start: dt.date) -> list[dt.date]:
+    """The first days of the finer grain's periods that make up the period of ``grain`` at ``start``."""
+    finer = GRAINS[GRAINS.index(grain) - 1]
+    out, cur, end = [], start, period_end(grain, start)
+    while cur < end:
+        out.append(cur)
+        cur = period_end(finer, cur)
+    return out
+
+
+def _fetch(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values``/``values_list`` query as the driver returns them, in its select order
+    (no per-value conversion: a day's rows are read twice per refresh)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _key(values: Sequence[Any]) -> Key:
+    """(day, unit ids, kind, category, channel) with the day as a date whatever the driver gave."""
+    day = values[0]
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    elif isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return (day, *values[1:])
+
+
+def _key_q(grain: str, day: Any, key: Key) -> Q:
+    return Q(grain=grain, day=day, **dict(zip(KEY_COLUMNS, key, strict=True)))
+
+
+def _recompute(days: set[dt.date]) -> int:
+    """Recompute the day rows of ``days`` from the complaints and the rows above them; returns the
+    number of (day, combination) rows whose counts changed."""
+    if not days:
+        return 0
+    if len(days) > FINE_DAYS:
+        _recompute_periods(days)
+        return -1
+    width = 1 + len(KEY_COLUMNS)
+    old: dict[Key, tuple[int, tuple[int, ...]]] = {}
+    for row in _fetch(ComplaintStat.objects.filter(grain=DAY, day__in=sorted(days)).order_by()
+                      .values_list("pk", "day", *KEY_COLUMNS, *COUNT_COLUMNS)):
+        old[_key(row[1:1 + width])] = (row[0], tuple(row[1 + width:]))
+    new: dict[Key, tuple[int, ...]] = {}
+    for where in _received_on(days):
+        for row in _fetch(_days_select(where)):
+            new[_key(row[:width])] = tuple(row[width:])
+    changed = sorted((k for k in old.keys() | new.keys() if (old[k][1] if k in old else None) != new.get(k)),
+                     key=repr)
+    if len(changed) > FINE_KEYS:
+        _recompute_periods(days)
+        return len(changed)
+    if not changed:
+        return 0
+    ComplaintStat.objects.filter(pk__in=[old[k][0] for k in changed if k in old]).delete()
+    ComplaintStat.objects.bulk_create([
+        ComplaintStat(grain=DAY, day=k[0], **dict(zip(KEY_COLUMNS, k[1:], strict=True)),
+                      **dict(zip(COUNT_COLUMNS, new[k], strict=True)))
+        for k in changed if k in new], batch_size=200)
+    for g in GRAINS[1:]:
+        finer = GRAINS[GRAINS.index(g) - 1]
+        targets = sorted({(period_of(g, k[0]), *k[1:]) for k in changed}, key=repr)
+        for chunk in _chunks(targets, _SPANS_PER_STATEMENT):
+            gone, sources = Q(pk__in=[]), Q(pk__in=[])
+            for period, *key in chunk:
+                gone |= _key_q(g, period, tuple(key))
+                sources |= Q(grain=finer, day__in=_subperiods(g, period), **dict(zip(KEY_COLUMNS, key, strict=True)))
+            ComplaintStat.objects.filter(gone).delete()
+            _insert(g, _rollup_from(g, sources))
+    return len(changed)
 
 
 def _build_all() -> None:
