@@ -3,6 +3,7 @@ posting to the sanctions ledger included).
 
 Run:  .venv/bin/python bench/bench_month_close.py [--people 10000] [--month 2026-03] [--seed 7] [--postgres [URL]]
                                                   [--baseline-sample 200] [--single-sample 1000] [--profile] [--keep DIR]
+                                                  [--src DIR]   (another copy of the sources, e.g. an earlier commit's)
 
 Builds a fresh database (the real schema, by ``migrate``): a file SQLite database in a temporary data directory,
 or with ``--postgres`` a temporary PostgreSQL database created next to URL's (default
@@ -45,7 +46,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+
+
+def _src() -> Path:
+    """``--src DIR``: the sources to measure (e.g. an exported earlier commit's ``src``, for a before/after
+    comparison in the same minutes); read before Django is imported."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--src" and i + 1 < len(sys.argv):
+            return Path(sys.argv[i + 1]).resolve()
+        if arg.startswith("--src="):
+            return Path(arg.split("=", 1)[1]).resolve()
+    return ROOT / "src"
+
+
+sys.path.insert(0, str(_src()))
 sys.path.insert(0, str(ROOT / "bench"))
 
 EPOCH = dt.datetime(1, 1, 1)
@@ -296,6 +310,7 @@ def main() -> None:
     parser.add_argument("--postgres", nargs="?", const="postgres://postgres@127.0.0.1:5432/postgres",
                         help="run on a temporary PostgreSQL database created on this server (dropped at the end)")
     parser.add_argument("--keep", help="build the data directory (SQLite database, CSV files) here and keep it")
+    parser.add_argument("--src", help="measure the sources in this directory instead of the work tree's src/")
     args = parser.parse_args()
 
     data_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zhidu-bench-close-"))
@@ -367,7 +382,7 @@ def main() -> None:
         print(f"Machine: {platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
               f"Python {platform.python_version()}, {database}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
               f"{args.month}, seed {args.seed}: {gen['people']:,} people, {data['punches']:,} punches, {gen['leaves']} leaves, "
-              f"{gen['exceptions']} exception rows; built in {build_s:,.0f} s")
+              f"{gen['exceptions']} exception rows; built in {build_s:,.0f} s; sources {_src()}")
         print()
         print("| measurement | value |")
         print("| --- | ---: |")
