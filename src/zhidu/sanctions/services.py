@@ -633,9 +633,10 @@ _INSERT_COLUMNS = (
 def _insert(rows: list[_New], module: str, creator_id: int | None, now: Any) -> None:
     """Insert new entries in one bulk insert of precomputed values (``zhidu.core.bulk``: no model
     instances, no per-value ORM preparation, no 999-parameter split on SQLite, COPY on PostgreSQL; the
-    decision and clauses JSON as validation encoded them), then read their ids back in one query: the rows of the module above the
-    highest id before the insert (a range of the primary key, whatever the size of the batch), matched by
-    key — a key has one row, so a row with one of these keys is the one just inserted."""
+    decision and clauses JSON as validation encoded them), then read their ids back in one query: the
+    module's rows above the highest id before the insert (a range of the primary key, whatever the size
+    of the batch), matched by key — a key has one row, so a row with one of these keys is the one just
+    inserted (rows others inserted meanwhile have other keys)."""
     from django.db import connection
 
     from zhidu.core.bulk import insert_rows
