@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from zhidu.api.api import ErrorOut, current_actor
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed, ZhiduError
+from zhidu.org import selectors as org_selectors
 from zhidu.org.models import Organization, OrgUnit, Person
 from zhidu.rulebook.selectors import params_for
 
@@ -121,7 +122,9 @@ class ComplaintOut(Schema):
     replayed: bool = False
 
 
-def _out(actor: Any, c: Complaint, *, replayed: bool = False) -> dict[str, Any]:
+def _out(actor: Any, c: Complaint, *, replayed: bool = False,
+         attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    """``attachments``: the registration's attachments when the caller has them (just stored)."""
     who = selectors.contact(actor, c)
     deadline = c.deadline_why()
     route = c.route_why()
@@ -152,7 +155,7 @@ def _out(actor: Any, c: Complaint, *, replayed: bool = False) -> dict[str, Any]:
         "retain_until": c.retain_until, "anonymized": c.anonymized_at is not None, "external_ref": c.external_ref,
         "attachments": [{"id": a.pk, "name": a.name, "size": a.size, "content_type": a.content_type,
                          "uploaded_at": a.uploaded_at, "deleted": a.deleted_at is not None}
-                        for a in c.attachments.all()],
+                        for a in (c.attachments.all() if attachments is None else attachments)],
         "replayed": replayed,
     }
 
@@ -170,7 +173,7 @@ def _unit(unit_id: int | None, field: str, *, required: bool = True) -> OrgUnit 
         if required:
             raise ValidationFailed(_("请求参数有误。"), [FieldError(field, _("请指定单位。"))])
         return None
-    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    unit = org_selectors.unit_by_id(unit_id)
     if unit is None:
         raise ValidationFailed(_("请求参数有误。"), [FieldError(field, _("未知的单位。"))])
     return unit
@@ -244,8 +247,11 @@ def register(request: HttpRequest, payload: ComplaintIn) -> Status[dict[str, Any
     key = request.headers.get("Idempotency-Key") or payload.idempotency_key
     result = services.register(actor, intake, idempotency_key=key)
     if result.created:  # the registrant may always read it (selectors.scope_q): answer from what was stored
-        return Status(201, _out(actor, result.complaint))
-    return Status(200, _fresh(actor, result.complaint) | {"replayed": True})
+        return Status(201, _out(actor, result.complaint, attachments=list(result.attachments)))
+    c = result.complaint
+    if isinstance(actor, Person) and c.registered_by_id == actor.pk:  # a retry: the registrant may read it
+        return Status(200, _out(actor, c, replayed=True))
+    return Status(200, _fresh(actor, c) | {"replayed": True})
 
 
 @router.get("", response={200: list[ComplaintOut], **ERRORS})

@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -40,6 +40,7 @@ from django.utils.translation import gettext_noop
 from zhidu.audit.services import record
 from zhidu.calendar.rules import close_of_business
 from zhidu.calendar.selectors import work_calendar
+from zhidu.core.bulk import insert_one
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed, ZhiduError
 from zhidu.obligations import deadlines
 from zhidu.obligations import services as obligations
@@ -356,12 +357,22 @@ class Intake:
 class IntakeResult:
     complaint: Complaint
     created: bool
+    attachments: Sequence[Attachment] = ()   # those stored with a new registration
 
 
 class IdempotencyConflict(ZhiduError):
     def __init__(self, number: str) -> None:
         super().__init__(_("此幂等键已用于另一份内容不同的登记（%(number)s）。") % {"number": number}, [
             FieldError("idempotency_key", _("同一幂等键只能用于同一请求的重试。"))], "idempotency_conflict", 409)
+
+
+def _with_key(org_id: int, key: str) -> int | None:
+    """The registration stored under an idempotency key (one index read; every API call asks)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM {Complaint._meta.db_table} WHERE organization_id = %s "  # noqa: S608
+                    "AND idempotency_key = %s", [org_id, key])
+        row = cur.fetchone()
+    return int(row[0]) if row else None
 
 
 def _replay(existing: Complaint, fingerprint: str) -> IntakeResult:
@@ -383,11 +394,13 @@ def register(actor: Any, intake: Intake, *, idempotency_key: str | None = None,
         raise ValidationFailed(_("登记信息有误。"), [FieldError("idempotency_key", _("不能超过 128 个字符。"))])
     fingerprint = intake.fingerprint()
     org_id = intake.receiving_unit.organization_id
-    if key is not None and Complaint.objects.filter(organization_id=org_id, idempotency_key=key).exists():
-        return _replay(Complaint.objects.get(organization_id=org_id, idempotency_key=key), fingerprint)
+    if key is not None and (pk := _with_key(org_id, key)) is not None:
+        return _replay(Complaint.objects.select_related("receiving_unit", "responsible_unit").get(pk=pk),
+                       fingerprint)
     for attempt in range(5):
         try:
-            return IntakeResult(_register(actor, intake, key, fingerprint, now or timezone.now()), True)
+            c, saved = _register(actor, intake, key, fingerprint, now or timezone.now())
+            return IntakeResult(c, True, saved)
         except IntegrityError:
             if key is not None:
                 existing = Complaint.objects.filter(organization_id=org_id, idempotency_key=key).first()
@@ -475,7 +488,8 @@ def _validate_intake(actor: Any, intake: Intake, now: dt.datetime) -> tuple[list
                     "registration": complete, "params": params}
 
 
-def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now: dt.datetime) -> Complaint:
+def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
+              now: dt.datetime) -> tuple[Complaint, list[Attachment]]:
     # Validation, routing and the deadline read only cached configuration: they run before the
     # transaction, which then holds the database's writer lock (and the audit chains' heads) only
     # for the writes.
@@ -535,7 +549,7 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now
         c.deadline_provisional = deadline.provisional
         c.deadline_decision = decision_dict(deadline.decision)
     with transaction.atomic():
-        c.save(force_insert=True)
+        insert_one(c)
         saved = _save_attachments(actor, c, intake.attachments, now)
         try:
             clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
@@ -565,7 +579,7 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str, now
         except BaseException:
             _delete_files(saved)
             raise
-    return c
+    return c, saved
 
 
 def _save_attachments(actor: Any, complaint: Complaint, files: Sequence[UploadedFile],

@@ -13,6 +13,12 @@ if it was built under that same token, so:
 - a rolled-back change leaves the old token, whose entries are still right: tokens are random, so
   a token is never reused for other contents;
 - with no token row (a fresh or flushed database) nothing is cached.
+
+Inside a web request the tokens are read once, all together, at the first use (``request_started``
+opens a per-thread snapshot, ``request_finished`` drops it): a registration reads five caches for one
+query instead of five. A change committed by another process during the request is seen from the
+next request on, as if the request had read everything at its start. A request that bumps a token
+drops its snapshot and reads tokens one by one from then on, so its own changes are seen at once.
 """
 
 from __future__ import annotations
@@ -29,8 +35,34 @@ T = TypeVar("T")
 TABLE = "core_configversion"
 
 
+_local = threading.local()
+_UNREAD: dict[str, str] = {}   # marker: a snapshot is open but not read yet
+
+
+def begin_snapshot(**_kwargs: Any) -> None:
+    """Read the tokens at most once from now on in this thread (until ``end_snapshot``)."""
+    _local.snap = _UNREAD
+
+
+def end_snapshot(**_kwargs: Any) -> None:
+    _local.snap = None
+
+
+def _snapshot() -> dict[str, str] | None:
+    snap: dict[str, str] | None = getattr(_local, "snap", None)
+    if snap is _UNREAD:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT name, token FROM {TABLE}")  # noqa: S608 (constant table name)
+            snap = {str(n): str(t) for n, t in cur.fetchall()}
+        _local.snap = snap
+    return snap
+
+
 def token(name: str) -> str:
     """The current token of ``name`` ('' when none is recorded: do not cache)."""
+    snap = _snapshot()
+    if snap is not None:
+        return snap.get(name, "")
     with connection.cursor() as cur:
         cur.execute(f"SELECT token FROM {TABLE} WHERE name = %s", [name])  # noqa: S608 (constant table name)
         row = cur.fetchone()
@@ -42,6 +74,7 @@ def bump(name: str) -> str:
     from .models import ConfigVersion
 
     new = uuid.uuid4().hex
+    _local.snap = None  # this thread reads its own changes from now on
     if ConfigVersion.objects.filter(name=name).update(token=new):
         return new
     try:

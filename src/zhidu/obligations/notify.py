@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from zhidu.core.bulk import insert_one
 from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.models import Person
 
@@ -76,7 +77,12 @@ def record(
                 args=args, subject=subject, body=body, address=_address(person, channel), created_at=now,
                 status=Delivery.SENT if in_app else Delivery.PENDING, sent_at=now if in_app else None,
             ))
-    created = Notification.objects.bulk_create(rows)
+    if len(rows) <= 3:  # the usual one or two: a prepared insert each (bulk_create compiles its statement)
+        for row in rows:
+            insert_one(row)
+        created = rows
+    else:
+        created = Notification.objects.bulk_create(rows)
     outbound = [n.pk for n in created if n.status == Delivery.PENDING]
     if outbound:
         transaction.on_commit(lambda: deliver(outbound))

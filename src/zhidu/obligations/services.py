@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop
 
 from zhidu.audit.services import record
 from zhidu.calendar import selectors as calendar_selectors
+from zhidu.core.bulk import insert_one
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed
 from zhidu.org import access
 from zhidu.org.models import Employment, OrgUnit, Person
@@ -179,7 +180,7 @@ def open_obligation(
         state_changed_by=_person(actor),
     )
     obligation.next_reminder_at = schedule_reminder(obligation, policy, now)
-    obligation.save()
+    insert_one(obligation)
     _audit(actor, "obligations.open", obligation, {
         "due_at": obligation.due_at, "provisional": obligation.provisional, "deadline": spec,
         "responsible_person_id": getattr(responsible_person, "pk", None), "responsible_unit_id": unit.pk,

@@ -10,4 +10,8 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from zhidu.core.modules import NavEntry, register
 
+        from . import selectors
+
+        selectors.connect()
+
         register(NavEntry("org", _("组织与人员"), "web:org", order=20, action="org.view_people"))

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from zhidu.core.configcache import VersionedCache, watch
 from zhidu.core.masking import mask_email, mask_id_number, mask_phone
 
 from . import access
 from .models import OrgUnit, Person, RoleAssignment
+
+UNITS_CACHE = "org.units"
+_UNITS: VersionedCache[OrgUnit | None] = VersionedCache(UNITS_CACHE, maxsize=8192)
+
+
+def connect() -> None:
+    watch(UNITS_CACHE, OrgUnit)
+
+
+def unit_by_id(pk: int) -> OrgUnit | None:
+    """The unit with primary key ``pk`` (None: no such unit) — for the API's unit parameters, which
+    every registration names. Cached per process while no unit changes; each caller gets its own
+    copy of the instance."""
+    unit = _UNITS.get(pk, lambda: OrgUnit.objects.filter(pk=pk).first())
+    return copy.copy(unit) if unit is not None else None
 
 
 @dataclass(frozen=True)
