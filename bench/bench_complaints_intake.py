@@ -1,10 +1,11 @@
 """Load test of complaint intake over HTTP (P4.3.2, the API for hotline and 12345 systems).
 
 Run:  .venv/bin/python bench/bench_complaints_intake.py [--seconds 20] [--clients 16] [--workers 2]
-          [--threads 4] [--retry 0.1] [--postgres]
+          [--threads 2] [--retry 0.1] [--postgres] [--no-jobs]
 
-Starts the production-style server — gunicorn (``zhidu.settings.production``, ``--workers`` worker
-processes, gthread with ``--threads`` threads each) on 127.0.0.1 — against a fresh database: SQLite
+Starts the production server command — ``zhidu serve --workers 2`` (gunicorn, ``zhidu.settings.production``,
+``--workers`` worker processes, gthread with ``--threads`` threads each, the scheduled jobs in the
+master process unless ``--no-jobs``) on 127.0.0.1 — against a fresh database: SQLite
 in WAL mode in a temporary directory, or with ``--postgres`` a temporary PostgreSQL database on
 127.0.0.1:5432 (created and dropped here). ``--clients`` threads (stdlib ``http.client``, one
 keep-alive connection each) then POST registrations to ``/api/v1/complaints`` with an
@@ -220,9 +221,10 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--retry", type=float, default=0.1)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--no-jobs", action="store_true", help="serve without the scheduled jobs (zhidu tick)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zhidu-bench-intake-"))
@@ -242,9 +244,10 @@ def main() -> None:
     proc = None
     try:
         token, unit_id = setup_database(env)
-        cmd = [str(Path(sys.executable).parent / "gunicorn"), "zhidu.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-               "--keep-alive", "30", "--log-level", "warning", "--backlog", "256"]
+        cmd = [str(Path(sys.executable).parent / "zhidu"), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers), "--threads", str(args.threads), "--no-migrate"]
+        if args.no_jobs:
+            cmd.append("--no-jobs")
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
         wait_up(port, proc)
 
@@ -271,7 +274,8 @@ def main() -> None:
     base_n = sum(base.status.values())
     db = "PostgreSQL" if args.postgres else "SQLite (WAL)"
     print(f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, CPython "
-          f"{sys.version.split()[0]}; {db}; gunicorn {args.workers} workers × {args.threads} threads (gthread); "
+          f"{sys.version.split()[0]}; {db}; zhidu serve --workers {args.workers} --threads {args.threads} (gunicorn gthread)"
+          f"{'' if not args.no_jobs else ', --no-jobs'}; "
           f"{args.clients} clients; {args.seconds:.0f} s; retry fraction {args.retry}")
     print()
     print("| measurement | intake `POST /api/v1/complaints` | baseline `GET /healthz` | ratio |")

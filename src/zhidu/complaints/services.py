@@ -40,6 +40,7 @@ from django.utils.translation import gettext_noop
 from zhidu.audit.services import record
 from zhidu.calendar.rules import close_of_business
 from zhidu.calendar.selectors import work_calendar
+from zhidu.core import groupcommit
 from zhidu.core.bulk import insert_one
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed, ZhiduError
 from zhidu.obligations import deadlines
@@ -548,7 +549,10 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         c.due_at = deadline.due
         c.deadline_provisional = deadline.provisional
         c.deadline_decision = decision_dict(deadline.decision)
-    with transaction.atomic():
+
+    def write() -> list[Attachment]:
+        # Concurrent registrations of this process commit together (core.groupcommit): everything
+        # this needs is in its closure, not in the thread's state.
         insert_one(c)
         saved = _save_attachments(actor, c, intake.attachments, now)
         try:
@@ -579,7 +583,9 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         except BaseException:
             _delete_files(saved)
             raise
-    return c, saved
+        return saved
+
+    return c, groupcommit.run(write)
 
 
 def _save_attachments(actor: Any, complaint: Complaint, files: Sequence[UploadedFile],

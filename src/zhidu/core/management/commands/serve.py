@@ -4,25 +4,29 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
-    help = "Start zhidu's web server (waitress; the embedded default needs no other server)."
+    help = ("Start zhidu's web server: waitress in this process (the embedded default), or with --workers N "
+            "gunicorn with N worker processes (production, POSIX).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=None,
+                            help="requests served at a time per process (default: 8 with waitress, 2 per gunicorn worker)")
+        parser.add_argument("--workers", type=int, default=0,
+                            help="serve with gunicorn and this many worker processes (0: waitress, one process)")
         parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
         parser.add_argument("--no-jobs", action="store_true",
                             help="do not run `zhidu tick` in-process every 60 s (run it from cron or a worker)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
-        from zhidu.wsgi import application
-
+        workers = options["workers"]
+        if workers < 0 or (options["threads"] is not None and options["threads"] < 1):
+            raise CommandError(_("--workers 不能为负数，--threads 至少为 1。"))
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
@@ -36,4 +40,14 @@ class Command(BaseCommand):
             start_ticker(60.0)
             self.stdout.write("Scheduled jobs (zhidu tick) run in this process every 60 s (--no-jobs to turn off).")
         self.stdout.write("Stop with Ctrl-C.")
-        serve(application, host=host, port=port, threads=options["threads"], ident="zhidu")
+        if workers:
+            from zhidu.core.server import gunicorn_options, run_gunicorn
+
+            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 2} threads.")
+            run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 2))
+            return
+        from waitress import serve
+
+        from zhidu.wsgi import application
+
+        serve(application, host=host, port=port, threads=options["threads"] or 8, ident="zhidu")

@@ -1,0 +1,95 @@
+"""Group commit: the short writes of concurrent requests in one process share one transaction.
+
+A registration's writes (the form, its deadline obligation, notifications, two audit events) take
+well under a millisecond of database work, but each transaction also pays its own begin, commit
+(SQLite: appending every touched page to the WAL; PostgreSQL: flushing the WAL) and its turn at the
+database's writer lock. When several threads of a worker process write at the same moment, ``run``
+lets the first of them — the *leader* — run every waiting write in one transaction, each in its own
+savepoint, and commit once; the others sleep until that commit and then return their own result.
+
+- A write's result is returned, or its exception raised, only after the commit that made it durable
+  (or failed): nothing is acknowledged that is not stored.
+- One write failing (say an ``IntegrityError`` from a duplicate idempotency key) rolls back its own
+  savepoint only; the others still commit. A failing commit fails every write of the batch.
+- A write runs in the leader's thread with the leader's database connection: it must take what it
+  needs as arguments, not from thread-local state (the request's language is carried over).
+- Called inside a transaction (the caller's, or a test's), ``run`` just runs the write there, in a
+  savepoint: batching is only for writes that would otherwise commit on their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import connection, transaction
+from django.utils import translation
+
+T = TypeVar("T")
+
+#: most writes committed together (a batch is what waited while the previous one committed)
+MAX_BATCH = 64
+
+
+class _Write(Generic[T]):
+    __slots__ = ("done", "error", "fn", "language", "result")
+
+    def __init__(self, fn: Callable[[], T], language: str | None) -> None:
+        self.fn = fn
+        self.language = language
+        self.done = False
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+
+_waiting: list[_Write[Any]] = []
+_waiting_lock = threading.Lock()
+_leader = threading.Lock()
+#: for tests and benchmarks: number of transactions committed and writes in them
+stats = {"batches": 0, "writes": 0}
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (database writes) in a transaction, possibly shared with other threads' writes;
+    return its result once that transaction has committed."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return fn()
+    write: _Write[T] = _Write(fn, translation.get_language())
+    with _waiting_lock:
+        _waiting.append(write)
+    while not write.done:
+        with _leader:
+            if write.done:
+                break
+            with _waiting_lock:
+                batch = _waiting[:MAX_BATCH]
+                del _waiting[:MAX_BATCH]
+            if batch:
+                _commit(batch)
+    if write.error is not None:
+        raise write.error
+    return write.result  # type: ignore[return-value]  # set when no error
+
+
+def _commit(batch: list[_Write[Any]]) -> None:
+    try:
+        with transaction.atomic():
+            for write in batch:
+                try:
+                    with translation.override(write.language), transaction.atomic():
+                        write.result = write.fn()
+                except Exception as exc:  # this write only: its savepoint is rolled back
+                    write.error = exc
+        stats["batches"] += 1
+        stats["writes"] += len(batch)
+    except BaseException as exc:  # the commit (or the transaction) failed: nothing of the batch is stored
+        for write in batch:
+            write.error = write.error or exc
+            write.result = None
+        if not isinstance(exc, Exception):
+            raise
+    finally:
+        for write in batch:
+            write.done = True

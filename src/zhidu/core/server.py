@@ -1,0 +1,50 @@
+"""The production web server: gunicorn with several worker processes (``zhidu serve --workers N``).
+
+``zhidu serve`` alone runs waitress in one process — the embedded default, on any system. With
+``--workers N`` the same command starts gunicorn (POSIX systems): ``N`` worker processes, each
+serving ``--threads`` requests at a time (gthread: keep-alive connections are held by a poller, not
+by a thread). The scheduled jobs run in the master process, once for the whole server, not once per
+worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections
+
+
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """gunicorn's settings for ``zhidu serve --workers``."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "keepalive": 30,          # API clients (hotline and 12345 systems) keep their connection
+        "backlog": 512,
+        "timeout": 60,
+        "graceful_timeout": 30,
+        "loglevel": "warning",
+        "errorlog": "-",
+        "accesslog": None,
+        "proc_name": "zhidu",
+    }
+
+
+def run_gunicorn(options: dict[str, Any]) -> None:  # pragma: no cover - exercised by bench/ and serve's test
+    """Serve ``zhidu.wsgi`` with gunicorn until it is stopped (SIGTERM / Ctrl-C)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from zhidu.wsgi import application
+
+            return application
+
+    connections.close_all()  # no connection opened here (migrations) is inherited by the workers
+    Server().run()

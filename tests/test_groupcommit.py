@@ -1,0 +1,132 @@
+"""zhidu.core.groupcommit: concurrent writes of one process share a transaction; each result is
+returned only after its commit; one failing write does not undo the others; a failed commit fails
+them all; inside a transaction a write just runs there."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from zhidu.core import groupcommit
+from zhidu.core.models import ConfigVersion
+
+
+def insert(name: str) -> Callable[[], int]:
+    def write() -> int:
+        return ConfigVersion.objects.create(name=name, token="t").pk
+    return write
+
+
+def run_together(writes: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
+    """Start one thread per write while the leader lock is held, so that all of them are waiting
+    when it is released: they must then be committed as one batch."""
+    out: list[tuple[str, Any]] = [("", None)] * len(writes)
+
+    def worker(i: int) -> None:
+        try:
+            out[i] = ("ok", groupcommit.run(writes[i]))
+        except BaseException as exc:  # the test inspects it
+            out[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(writes))]
+    with groupcommit._leader:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(groupcommit._waiting) < len(writes) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(groupcommit._waiting) == len(writes)
+    for t in threads:
+        t.join(20)
+    return out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_waiting_writes_are_committed_in_one_transaction_and_each_gets_its_own_result() -> None:
+    before = dict(groupcommit.stats)
+    out = run_together([insert(f"gc-{i}") for i in range(6)])
+    assert [kind for kind, _ in out] == ["ok"] * 6
+    stored = dict(ConfigVersion.objects.filter(name__startswith="gc-").values_list("name", "pk"))
+    assert sorted(stored.values()) == sorted(pk for _, pk in out)
+    assert [stored[f"gc-{i}"] for i in range(6)] == [pk for _, pk in out]
+    assert groupcommit.stats["batches"] - before["batches"] == 1
+    assert groupcommit.stats["writes"] - before["writes"] == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_write_is_rolled_back_alone() -> None:
+    ConfigVersion.objects.create(name="gc-taken", token="t")
+
+    def bad() -> int:
+        ConfigVersion.objects.create(name="gc-half", token="t")   # undone with its savepoint
+        return ConfigVersion.objects.create(name="gc-taken", token="t").pk
+
+    out = run_together([insert("gc-a"), bad, insert("gc-b")])
+    assert out[0][0] == "ok" and out[2][0] == "ok"
+    assert out[1][0] == "error" and isinstance(out[1][1], IntegrityError)
+    assert set(ConfigVersion.objects.filter(name__startswith="gc-").values_list("name", flat=True)) == {
+        "gc-taken", "gc-a", "gc-b"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_commit_fails_every_write_of_the_batch_and_stores_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_commit = BaseDatabaseWrapper.commit
+    calls = {"n": 0}
+
+    def failing_commit(self: BaseDatabaseWrapper) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("disk I/O error (simulated)")
+        real_commit(self)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", failing_commit)
+    out = run_together([insert("gc-x"), insert("gc-y")])
+    assert [kind for kind, _ in out] == ["error", "error"]
+    assert all(isinstance(exc, OperationalError) for _, exc in out)
+    assert not ConfigVersion.objects.filter(name__startswith="gc-").exists()
+    # the next write commits normally
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", real_commit)
+    assert groupcommit.run(insert("gc-z")) == ConfigVersion.objects.get(name="gc-z").pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_alone_commits_at_once() -> None:
+    pk = groupcommit.run(insert("gc-alone"))
+    assert not connection.in_atomic_block
+    assert ConfigVersion.objects.get(pk=pk).name == "gc-alone"
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_write_runs_there_in_a_savepoint() -> None:
+    before = dict(groupcommit.stats)
+    with transaction.atomic():
+        ConfigVersion.objects.create(name="gc-outer", token="t")
+        with pytest.raises(IntegrityError):
+            groupcommit.run(insert("gc-outer"))
+        pk = groupcommit.run(insert("gc-inner"))
+        assert ConfigVersion.objects.filter(pk=pk).exists()
+    assert groupcommit.stats == before   # no batch of its own
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_runs_in_the_callers_language() -> None:
+    from django.utils import translation
+
+    seen: list[str] = []
+
+    def write() -> None:
+        seen.append(translation.get_language())
+
+    with translation.override("en"):
+        groupcommit.run(write)
+    with translation.override("zh-hans"):
+        groupcommit.run(write)
+    assert seen == ["en", "zh-hans"]
