@@ -225,6 +225,8 @@ def main() -> None:
     parser.add_argument("--retry", type=float, default=0.1)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--no-jobs", action="store_true", help="serve without the scheduled jobs (zhidu tick)")
+    parser.add_argument("--no-group-commit", action="store_true",
+                        help="every registration in its own transaction (ZHIDU_GROUP_COMMIT=0)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zhidu-bench-intake-"))
@@ -232,6 +234,8 @@ def main() -> None:
            "SECRET_KEY": uuid.uuid4().hex * 2, "ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHIDU_SSL_REDIRECT": "0",
            "PYTHONPATH": str(ROOT / "src")}
     env.pop("DATABASE_URL", None)
+    if args.no_group_commit:
+        env["ZHIDU_GROUP_COMMIT"] = "0"
     pg_db = None
     if args.postgres:
         import psycopg
@@ -275,7 +279,7 @@ def main() -> None:
     db = "PostgreSQL" if args.postgres else "SQLite (WAL)"
     print(f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, CPython "
           f"{sys.version.split()[0]}; {db}; zhidu serve --workers {args.workers} --threads {args.threads} (gunicorn gthread)"
-          f"{'' if not args.no_jobs else ', --no-jobs'}; "
+          f"{'' if not args.no_jobs else ', --no-jobs'}{'' if not args.no_group_commit else ', no group commit'}; "
           f"{args.clients} clients; {args.seconds:.0f} s; retry fraction {args.retry}")
     print()
     print("| measurement | intake `POST /api/v1/complaints` | baseline `GET /healthz` | ratio |")

@@ -1256,6 +1256,9 @@ EN: dict[str, str | tuple[str, str]] = {
     "年": "years",
     "投诉处理统计（P4.5）": "Statistics of complaint handling (P4.5)",
     # core / demo
+    "版本标记": "Version token",
+    "配置版本": "Configuration version",
+    "--workers 不能为负数，--threads 至少为 1。": "--workers must not be negative and --threads must be at least 1.",
     "核心": "Core",
     "演示数据": "Demo data",
     "用户名“%(u)s”已被演示组织以外的账号使用，无法创建演示数据。":
