@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_save
 
 
@@ -44,26 +44,32 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         return max(cursor.rowcount, 0)
 
 
-#: model → (INSERT statement, fields written with "plain" flags, primary key field read back or None)
-_ONE: dict[type[models.Model], tuple[str, list[tuple[Any, bool]], Any]] = {}
-#: Fields whose database value is the Python value itself when that is a str, int, bool or None
-#: (their ``get_db_prep_save`` returns such a value unchanged); any other value goes through it.
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
-_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+#: model → (INSERT statement, fields written each with its "plain" type, primary key field read back or None)
+_ONE: dict[type[models.Model], tuple[str, list[tuple[Any, type | None]], Any]] = {}
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 
-def _plain(field: Any) -> bool:
+def _plain(field: Any) -> type | None:
+    """The Python type whose values the field stores unchanged (its ``get_db_prep_save`` returns a
+    value of exactly that type as it is): ``str`` for text, ``int`` for integers and integer keys,
+    ``bool`` for booleans; None when every value goes through the field's preparation."""
     if isinstance(field, models.ForeignKey):
         # an int key: the target's preparation returns it unchanged (SQLite and PostgreSQL accept any
         # automatic key value; only MySQL's check of 0 would differ)
-        return isinstance(field.target_field, models.AutoField | models.BigAutoField | models.SmallAutoField) \
-            or _plain(field.target_field)
-    return isinstance(field, _PLAIN_FIELDS) and not isinstance(field, models.JSONField) and \
-        type(field).get_db_prep_save is models.Field.get_db_prep_save and \
-        type(field).get_db_prep_value is models.Field.get_db_prep_value
+        return int if isinstance(field.target_field, _AUTO_KEYS) else _plain(field.target_field)
+    if isinstance(field, models.JSONField) or type(field).get_db_prep_save is not models.Field.get_db_prep_save \
+            or type(field).get_db_prep_value is not models.Field.get_db_prep_value:
+        return None
+    if isinstance(field, models.CharField | models.TextField):
+        return str
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.IntegerField):
+        return int
+    return None
 
 
-def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, bool]], Any]:
+def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | None]], Any]:
     meta = model._meta
     if meta.parents or meta.proxy:
         raise TypeError(f"insert_one: {meta.label} is not a plain model")
@@ -84,20 +90,24 @@ def insert_one(obj: models.Model) -> None:
     and ``post_save`` signals, ``auto_now``/``auto_now_add``, each field's own preparation, the new
     primary key set on the instance — with one statement built once per model instead of compiled
     for each row (a registration's wide row: about a third of its insert time). In the caller's
-    transaction; an integrity error propagates as from ``save``."""
+    transaction; an integrity error propagates, and marks that transaction for rollback, as from
+    ``save``. An instance that already has its primary key is stored by ``save`` itself."""
     model = type(obj)
     found = _ONE.get(model)
     if found is None:
         found = _ONE[model] = _one_sql(model)
     sql, fields, auto = found
+    if auto is not None and obj.pk is not None:  # a key given by the caller: the statement leaves it out
+        obj.save(force_insert=True)
+        return
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     pre_save.send(sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None)
-    values = []
+    values: list[Any] = []
     for f, plain in fields:
         v = f.pre_save(obj, True)
-        values.append(v if (plain and type(v) in _PLAIN_TYPES) or (v is None and not isinstance(f, models.JSONField))
+        values.append(v if (plain is not None and type(v) is plain) or (v is None and plain is not None)
                       else f.get_db_prep_save(v, connection))
-    with connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, values)
         if auto is not None:
             if connection.features.can_return_columns_from_insert:
