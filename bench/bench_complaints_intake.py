@@ -1,7 +1,7 @@
 """Load test of complaint intake over HTTP (P4.3.2, the API for hotline and 12345 systems).
 
 Run:  .venv/bin/python bench/bench_complaints_intake.py [--seconds 20] [--clients 16] [--workers 2]
-          [--threads 2] [--retry 0.1] [--postgres] [--no-jobs]
+          [--threads 4] [--retry 0.1] [--postgres] [--no-jobs] [--group-commit auto|1|0]
 
 Starts the production server command — ``zhidu serve --workers 2`` (gunicorn, ``zhidu.settings.production``,
 ``--workers`` worker processes, gthread with ``--threads`` threads each, the scheduled jobs in the
@@ -221,12 +221,13 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--retry", type=float, default=0.1)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--no-jobs", action="store_true", help="serve without the scheduled jobs (zhidu tick)")
-    parser.add_argument("--no-group-commit", action="store_true",
-                        help="every registration in its own transaction (ZHIDU_GROUP_COMMIT=0)")
+    parser.add_argument("--group-commit", choices=["auto", "1", "0"], default="auto",
+                        help="ZHIDU_GROUP_COMMIT for the server (auto: on SQLite only; 0: each registration "
+                        "its own transaction)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zhidu-bench-intake-"))
@@ -234,8 +235,7 @@ def main() -> None:
            "SECRET_KEY": uuid.uuid4().hex * 2, "ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHIDU_SSL_REDIRECT": "0",
            "PYTHONPATH": str(ROOT / "src")}
     env.pop("DATABASE_URL", None)
-    if args.no_group_commit:
-        env["ZHIDU_GROUP_COMMIT"] = "0"
+    env["ZHIDU_GROUP_COMMIT"] = args.group_commit
     pg_db = None
     if args.postgres:
         import psycopg
@@ -279,7 +279,7 @@ def main() -> None:
     db = "PostgreSQL" if args.postgres else "SQLite (WAL)"
     print(f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, CPython "
           f"{sys.version.split()[0]}; {db}; zhidu serve --workers {args.workers} --threads {args.threads} (gunicorn gthread)"
-          f"{'' if not args.no_jobs else ', --no-jobs'}{'' if not args.no_group_commit else ', no group commit'}; "
+          f"{'' if not args.no_jobs else ', --no-jobs'}; ZHIDU_GROUP_COMMIT={args.group_commit}; "
           f"{args.clients} clients; {args.seconds:.0f} s; retry fraction {args.retry}")
     print()
     print("| measurement | intake `POST /api/v1/complaints` | baseline `GET /healthz` | ratio |")

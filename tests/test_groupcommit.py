@@ -17,6 +17,12 @@ from zhidu.core import groupcommit
 from zhidu.core.models import ConfigVersion
 
 
+@pytest.fixture(autouse=True)
+def _batching_on(settings: Any) -> None:
+    """Batch on both databases here (the default batches on SQLite only)."""
+    settings.ZHIDU_GROUP_COMMIT = "1"
+
+
 def insert(name: str) -> Callable[[], int]:
     def write() -> int:
         return ConfigVersion.objects.create(name=name, token="t").pk
@@ -130,3 +136,63 @@ def test_the_write_runs_in_the_callers_language() -> None:
     with translation.override("zh-hans"):
         groupcommit.run(write)
     assert seen == ["en", "zh-hans"]
+
+
+@pytest.mark.parametrize(("mode", "sqlite", "postgresql"), [
+    ("auto", True, False), ("1", True, True), ("on", True, True), ("0", False, False), ("off", False, False)])
+def test_enabled_by_setting_and_database(settings: Any, mode: str, sqlite: bool, postgresql: bool) -> None:
+    settings.ZHIDU_GROUP_COMMIT = mode
+    expected = sqlite if connection.vendor == "sqlite" else postgresql
+    assert groupcommit.enabled() is expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_turned_off_each_write_commits_alone(settings: Any) -> None:
+    settings.ZHIDU_GROUP_COMMIT = "0"
+    before = dict(groupcommit.stats)
+    out = []
+    threads = [threading.Thread(target=lambda i=i: (out.append(groupcommit.run(insert(f"gc-off-{i}"))),
+                                                    connections.close_all())) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(out) == 3 and ConfigVersion.objects.filter(name__startswith="gc-off-").count() == 3
+    assert groupcommit.stats == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_rollback_undoes_outside_effects_of_writes_whose_commit_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    undone: list[str] = []
+    real_commit = BaseDatabaseWrapper.commit
+
+    def failing_commit(self: BaseDatabaseWrapper) -> None:
+        raise OperationalError("disk I/O error (simulated)")
+
+    def failing_write() -> int:
+        raise ValueError("refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", failing_commit)
+    out: list[Any] = [None, None]
+
+    def worker(i: int, fn: Callable[[], Any], name: str) -> None:
+        try:
+            out[i] = groupcommit.run(fn, on_rollback=lambda: undone.append(name))
+        except Exception as exc:
+            out[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(0, insert("gc-rb"), "ran")),
+               threading.Thread(target=worker, args=(1, failing_write, "failed"))]
+    with groupcommit._leader:
+        for t in threads:
+            t.start()
+        while len(groupcommit._waiting) < 2:
+            time.sleep(0.005)
+    for t in threads:
+        t.join(20)
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", real_commit)
+    assert isinstance(out[0], OperationalError) and isinstance(out[1], ValueError)
+    assert undone == ["ran"]          # the write that failed by itself had nothing to undo
+    assert not ConfigVersion.objects.filter(name="gc-rb").exists()

@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -42,6 +42,7 @@ from zhidu.calendar.rules import close_of_business
 from zhidu.calendar.selectors import work_calendar
 from zhidu.core import groupcommit
 from zhidu.core.bulk import insert_one
+from zhidu.core.db import retryable
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed, ZhiduError
 from zhidu.obligations import deadlines
 from zhidu.obligations import services as obligations
@@ -402,6 +403,13 @@ def register(actor: Any, intake: Intake, *, idempotency_key: str | None = None,
         try:
             c, saved = _register(actor, intake, key, fingerprint, now or timezone.now())
             return IntakeResult(c, True, saved)
+        except OperationalError as exc:
+            # PostgreSQL chose this registration's transaction to break a deadlock (or a
+            # serialization failure): nothing of it was stored; register it again.
+            if not retryable(exc) or attempt == 4 or connection.in_atomic_block:
+                raise
+            log.info("complaints: registration's transaction aborted (%s), retrying", exc)
+            continue
         except IntegrityError:
             if key is not None:
                 existing = Complaint.objects.filter(organization_id=org_id, idempotency_key=key).first()
@@ -550,11 +558,14 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         c.deadline_provisional = deadline.provisional
         c.deadline_decision = decision_dict(deadline.decision)
 
+    stored_files: list[Attachment] = []
+
     def write() -> list[Attachment]:
         # Concurrent registrations of this process commit together (core.groupcommit): everything
         # this needs is in its closure, not in the thread's state.
         insert_one(c)
         saved = _save_attachments(actor, c, intake.attachments, now)
+        stored_files.extend(saved)
         try:
             clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
             if deadline is not None:
@@ -585,7 +596,7 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
             raise
         return saved
 
-    return c, groupcommit.run(write)
+    return c, groupcommit.run(write, on_rollback=lambda: _delete_files(stored_files))
 
 
 def _save_attachments(actor: Any, complaint: Complaint, files: Sequence[UploadedFile],

@@ -139,9 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keep connections between requests (per worker thread): opening one costs more than a short request
 # (SQLite: the pragmas and Django's SQL functions; PostgreSQL: a backend process).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-#: Concurrent registrations of one process commit in one transaction (zhidu.core.groupcommit);
-#: ZHIDU_GROUP_COMMIT=0 gives each its own transaction.
-ZHIDU_GROUP_COMMIT = env_bool("ZHIDU_GROUP_COMMIT", True)
+#: Concurrent registrations of one process commit in one transaction (zhidu.core.groupcommit):
+#: "auto" (default) on SQLite, whose writers take turns anyway, not on PostgreSQL, whose transactions
+#: run side by side; "1" / "0" force it on / off.
+ZHIDU_GROUP_COMMIT = os.environ.get("ZHIDU_GROUP_COMMIT", "auto").strip().lower()
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

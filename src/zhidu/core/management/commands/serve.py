@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=None,
-                            help="requests served at a time per process (default: 8 with waitress, 2 per gunicorn worker)")
+                            help="requests served at a time per process (default: 8 with waitress, 4 per gunicorn worker)")
         parser.add_argument("--workers", type=int, default=0,
                             help="serve with gunicorn and this many worker processes (0: waitress, one process)")
         parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
@@ -43,8 +43,8 @@ class Command(BaseCommand):
         if workers:
             from zhidu.core.server import gunicorn_options, run_gunicorn
 
-            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 2} threads.")
-            run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 2))
+            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 4} threads.")
+            run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 4))
             return
         from waitress import serve
 
