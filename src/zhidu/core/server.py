@@ -29,7 +29,23 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "errorlog": "-",
         "accesslog": None,
         "proc_name": "zhidu",
+        # The app is loaded and warmed (views imported, the shipped rulebook parsed) once in the master
+        # and shared by the forked workers, instead of at each worker's first requests.
+        "preload_app": True,
     }
+
+
+def warm() -> None:
+    """Do once what every worker would otherwise do at its first requests: import every view and API
+    module (the URL configuration) and parse the shipped rulebook. Opens no database connection
+    that outlives it (a forked worker must not share one)."""
+    from django.urls import get_resolver
+
+    from zhidu.rulebook.params import default_rulebook
+
+    get_resolver().url_patterns  # noqa: B018 (imports the URL configuration)
+    default_rulebook()
+    connections.close_all()
 
 
 def run_gunicorn(options: dict[str, Any]) -> None:  # pragma: no cover - exercised by bench/ and serve's test
@@ -44,6 +60,7 @@ def run_gunicorn(options: dict[str, Any]) -> None:  # pragma: no cover - exercis
         def load(self) -> Any:
             from zhidu.wsgi import application
 
+            warm()
             return application
 
     connections.close_all()  # no connection opened here (migrations) is inherited by the workers
