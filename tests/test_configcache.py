@@ -342,3 +342,26 @@ def test_unit_by_id_returns_a_copy(tree) -> None:  # type: ignore[no-untyped-def
     assert "parent" not in b._state.fields_cache
     assert b.parent is not None and b.parent.name == "测试酒店"
     assert OrgUnit.objects.get(pk=tree.front.pk).name == "前厅部"
+
+
+def test_the_request_snapshot_ends_with_the_view_even_when_it_raises() -> None:
+    """A snapshot left open would serve stale tokens to whatever the thread runs next (a job, the
+    next test): the middleware closes it however the view ends."""
+    from zhidu.core.configcache import SnapshotMiddleware
+
+    seen: list[object] = []
+
+    def view(_request: object) -> object:
+        seen.append(getattr(configcache._local, "snap", None))
+        raise RuntimeError("view failed")
+
+    with pytest.raises(RuntimeError):
+        SnapshotMiddleware(view)(object())
+    assert seen and seen[0] is not None            # open during the view
+    assert getattr(configcache._local, "snap", None) is None
+
+
+def test_the_snapshot_middleware_comes_first() -> None:
+    from django.conf import settings
+
+    assert settings.MIDDLEWARE[0] == "zhidu.core.configcache.SnapshotMiddleware"

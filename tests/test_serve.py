@@ -51,6 +51,9 @@ def test_serve_with_workers_runs_gunicorn_with_that_many_processes(tmp_path: Pat
             except OSError:
                 time.sleep(0.3)
         assert status == 200
+        until = time.monotonic() + 30                 # the second worker may still be starting
+        while len(children(proc.pid)) < 2 and time.monotonic() < until:
+            time.sleep(0.2)
         assert len(children(proc.pid)) == 2          # two worker processes under the master
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         conn.request("GET", "/login/")

@@ -14,9 +14,9 @@ if it was built under that same token, so:
   a token is never reused for other contents;
 - with no token row (a fresh or flushed database) nothing is cached.
 
-Inside a web request the tokens are read once, all together, at the first use (``request_started``
-opens a per-thread snapshot, ``request_finished`` drops it): a registration reads five caches for one
-query instead of five. A change committed by another process during the request is seen from the
+Inside a web request the tokens are read once, all together, at the first use (``SnapshotMiddleware``
+opens a per-thread snapshot around the view and closes it however the view ends): a registration
+reads five caches for one query instead of five. A change committed by another process during the request is seen from the
 next request on, as if the request had read everything at its start. A request that bumps a token
 drops its snapshot and reads tokens one by one from then on, so its own changes are seen at once.
 """
@@ -39,13 +39,28 @@ _local = threading.local()
 _UNREAD: dict[str, str] = {}   # marker: a snapshot is open but not read yet
 
 
-def begin_snapshot(**_kwargs: Any) -> None:
+def begin_snapshot() -> None:
     """Read the tokens at most once from now on in this thread (until ``end_snapshot``)."""
     _local.snap = _UNREAD
 
 
-def end_snapshot(**_kwargs: Any) -> None:
+def end_snapshot() -> None:
     _local.snap = None
+
+
+class SnapshotMiddleware:
+    """One token snapshot per request, opened before the view and closed after it (also when it
+    raises), so that no snapshot outlives its request in the thread."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        begin_snapshot()
+        try:
+            return self.get_response(request)
+        finally:
+            end_snapshot()
 
 
 def _snapshot() -> dict[str, str] | None:
