@@ -37,7 +37,7 @@ def test_serve_with_workers_runs_gunicorn_with_that_many_processes(tmp_path: Pat
     env = {**os.environ, "ZHIDU_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "zhidu.settings"}
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen([EXE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                             "--threads", "2", "--no-jobs"], env=env, stdout=subprocess.PIPE,
+                             "--threads", "2"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 90
@@ -55,6 +55,11 @@ def test_serve_with_workers_runs_gunicorn_with_that_many_processes(tmp_path: Pat
         while len(children(proc.pid)) < 2 and time.monotonic() < until:
             time.sleep(0.2)
         assert len(children(proc.pid)) == 2          # two worker processes under the master
+        lock = tmp_path / "tick.lock"                 # a worker's ticker ran its first round (after 5 s)
+        until = time.monotonic() + 30
+        while not lock.exists() and time.monotonic() < until:
+            time.sleep(0.2)
+        assert lock.exists()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         conn.request("GET", "/login/")
         assert conn.getresponse().status == 200       # the app, migrated by serve, answers

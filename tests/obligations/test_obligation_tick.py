@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
+import time
 
 import pytest
 from django.core import mail
@@ -184,3 +185,57 @@ def test_serve_ticks_in_process_unless_told_not_to(monkeypatch, flags, ticks) ->
     call_command("serve", "--no-migrate", *flags, stdout=out)
     assert started == ([60.0] if ticks else [])
     assert ("zhidu tick" in out.getvalue()) is ticks
+
+
+def test_tick_lock_lets_one_ticker_run_a_round(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The production server's workers each run a ticker; a round runs where the lock is taken."""
+    path = str(tmp_path / "tick.lock")
+    with jobs._tick_lock(path) as first:
+        assert first is True
+        with jobs._tick_lock(path) as second:      # another worker, same moment: skips the round
+            assert second is False
+    with jobs._tick_lock(path) as again:           # released after the round
+        assert again is True
+    with jobs._tick_lock(None) as unlocked:        # one process (waitress): no lock needed
+        assert unlocked is True
+
+
+def test_tickers_sharing_a_lock_do_not_tick_at_the_same_time(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = str(tmp_path / "tick.lock")
+    active, overlap, rounds = [0], [0], [0]
+    guard = threading.Lock()
+
+    def tick(now=None):  # type: ignore[no-untyped-def]
+        with guard:
+            active[0] += 1
+            rounds[0] += 1
+            overlap[0] = max(overlap[0], active[0])
+        time.sleep(0.02)
+        with guard:
+            active[0] -= 1
+
+    monkeypatch.setattr(jobs, "run_tick", tick)
+    tickers = [jobs.start_ticker(0.001, first_delay=0, lock_path=path) for _ in range(3)]
+    deadline = time.monotonic() + 5
+    while rounds[0] < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for thread, stop in tickers:
+        stop.set()
+        thread.join(5)
+    assert rounds[0] >= 10 and overlap[0] == 1
+
+
+def test_production_server_runs_jobs_in_the_workers_not_the_master(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zhidu.core import server
+
+    started: list[dict[str, object]] = []
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(jobs, "start_ticker", lambda interval=60.0, **kw: started.append(kw))
+    monkeypatch.setattr(server, "run_gunicorn", served.append)
+    call_command("serve", "--no-migrate", "--workers", "2", stdout=io.StringIO())
+    assert started == []                                   # nothing in the master
+    assert served[0]["post_worker_init"] is server.start_jobs
+    server.start_jobs()                                    # what each worker does after its start
+    assert str(started[0]["lock_path"]).endswith("tick.lock")
+    call_command("serve", "--no-migrate", "--workers", "2", "--no-jobs", stdout=io.StringIO())
+    assert "post_worker_init" not in served[1]

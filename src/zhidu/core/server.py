@@ -3,20 +3,22 @@
 ``zhidu serve`` alone runs waitress in one process — the embedded default, on any system. With
 ``--workers N`` the same command starts gunicorn (POSIX systems): ``N`` worker processes, each
 serving ``--threads`` requests at a time (gthread: keep-alive connections are held by a poller, not
-by a thread). The scheduled jobs run in the master process, once for the whole server, not once per
-worker.
+by a thread). With jobs on, every worker runs the ticker of ``zhidu tick`` and each round runs in the
+one worker that holds ``<data dir>/tick.lock`` at the time: the master keeps no thread of its own,
+so forking a new worker never copies a lock held by a running job.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db import connections
 
 
-def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int, jobs: bool = True) -> dict[str, Any]:
     """gunicorn's settings for ``zhidu serve --workers``."""
-    return {
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
@@ -33,6 +35,19 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         # and shared by the forked workers, instead of at each worker's first requests.
         "preload_app": True,
     }
+    if jobs:
+        options["post_worker_init"] = start_jobs
+    return options
+
+
+def start_jobs(_worker: Any = None) -> None:
+    """In a worker (gunicorn's ``post_worker_init``): the scheduled jobs, every 60 s, in whichever
+    worker holds the tick lock."""
+    from django.conf import settings
+
+    from zhidu.obligations.jobs import start_ticker
+
+    start_ticker(60.0, lock_path=str(Path(settings.DATA_DIR) / "tick.lock"))
 
 
 def warm() -> None:

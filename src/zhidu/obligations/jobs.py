@@ -13,10 +13,13 @@ elsewhere cron or a worker runs ``zhidu tick``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import logging
+import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -211,21 +214,56 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
 # ----------------------------------------------------------------------------- in-process ticker
 
 
-def start_ticker(interval: float = 60.0, *, first_delay: float = 5.0) -> tuple[threading.Thread, threading.Event]:
-    """Run :func:`run_tick` every ``interval`` seconds in a daemon thread; set the event to stop."""
+@contextlib.contextmanager
+def _tick_lock(path: str | None) -> Iterator[bool]:
+    """True while this round may run: no lock wanted, or the lock file's exclusive flock taken."""
+    if path is None:
+        yield True
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        log.exception("zhidu tick: cannot open the lock file %s; running anyway", path)
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False   # another process is ticking now
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def start_ticker(interval: float = 60.0, *, first_delay: float = 5.0,
+                 lock_path: str | None = None) -> tuple[threading.Thread, threading.Event]:
+    """Run :func:`run_tick` every ``interval`` seconds in a daemon thread; set the event to stop.
+
+    ``lock_path``: several processes each run a ticker (the production server's workers) and a round
+    runs only in the one that holds an exclusive ``flock`` on that file at the time; the others skip
+    it. (Two ticks at once would still be correct — every transition is a compare-and-set — but do
+    the work twice.)"""
     stop = threading.Event()
 
     def loop() -> None:
         delay = first_delay
         while not stop.wait(delay):
             delay = interval
-            close_old_connections()
-            try:
-                run_tick()
-            except Exception:
-                log.exception("zhidu tick failed")
-            finally:
-                connections.close_all()
+            with _tick_lock(lock_path) as mine:
+                if not mine:
+                    continue
+                close_old_connections()
+                try:
+                    run_tick()
+                except Exception:
+                    log.exception("zhidu tick failed")
+                finally:
+                    connections.close_all()
 
     thread = threading.Thread(target=loop, name="zhidu-tick", daemon=True)
     thread.start()

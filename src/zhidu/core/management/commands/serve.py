@@ -34,18 +34,24 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         self.stdout.write(f"zhidu is running at http://{shown}:{port}/  (database: {db['ENGINE'].rsplit('.', 1)[-1]}"
                           f" {db['NAME']})")
-        if not options["no_jobs"]:
+        jobs = not options["no_jobs"]
+        if workers:
+            from zhidu.core.server import gunicorn_options, run_gunicorn
+
+            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 4} threads.")
+            if jobs:
+                self.stdout.write("Scheduled jobs (zhidu tick) run every 60 s in one worker at a time "
+                                  "(--no-jobs to turn off).")
+            self.stdout.write("Stop with Ctrl-C.")
+            run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 4,
+                                          jobs=jobs))
+            return
+        if jobs:
             from zhidu.obligations.jobs import start_ticker
 
             start_ticker(60.0)
             self.stdout.write("Scheduled jobs (zhidu tick) run in this process every 60 s (--no-jobs to turn off).")
         self.stdout.write("Stop with Ctrl-C.")
-        if workers:
-            from zhidu.core.server import gunicorn_options, run_gunicorn
-
-            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 4} threads.")
-            run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 4))
-            return
         from waitress import serve
 
         from zhidu.wsgi import application
