@@ -1,8 +1,9 @@
 """Benchmark the complaints statistics page (P4.5) over 1,000,000 registrations.
 
-Run:  .venv/bin/python bench/bench_complaints_stats.py [--rows 1000000] [--repeat 5]
+Run:  .venv/bin/python bench/bench_complaints_stats.py [--rows 1000000] [--repeat 5] [--postgres]
 
-A fresh SQLite database (WAL, as in production) in a temporary directory: migrated, one organization
+A fresh SQLite database (WAL, as in production) in a temporary directory — or with ``--postgres`` a
+temporary PostgreSQL database on 127.0.0.1:5432 (created and dropped here; rows loaded by COPY): migrated, one organization
 (branch → marketing centre → 12 county companies, a customer-service department), a general manager
 with ``complaints.view`` over everything, then ``--rows`` registrations bulk-inserted with raw
 ``executemany`` spread over 2024-01 … 2026-11 (random type, category, channel, county, on-time flag,
@@ -35,6 +36,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
 
 def _median(xs: list[float]) -> float:
     return sorted(xs)[len(xs) // 2]
@@ -46,10 +49,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
 
     os.environ["ZHIDU_DATA_DIR"] = tempfile.mkdtemp(prefix="zhidu-bench-cmpstats-")
     os.environ.pop("DATABASE_URL", None)
+    pg_db = None
+    if args.postgres:
+        import psycopg
+
+        pg_db = f"zhidu_bench_stats_{os.getpid()}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{pg_db}"')
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_db}"
+    try:
+        run(args)
+    finally:
+        if pg_db:
+            import psycopg
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+
+
+def run(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhidu.settings")
     import django
 
@@ -144,13 +169,24 @@ def main() -> None:
            f"VALUES ({', '.join('?' for _ in columns)})")
     t0 = time.perf_counter()
     connection.ensure_connection()
-    raw = connection.connection
     batch = 50_000
-    for lo in range(0, args.rows, batch):
-        raw.execute("BEGIN")
-        raw.executemany(sql, rows(lo, min(args.rows, lo + batch)))
-        raw.execute("COMMIT")
-    raw.execute("ANALYZE")
+    if connection.vendor == "postgresql":
+        from django.db import transaction
+
+        from zhidu.core.bulk import insert_rows
+
+        for lo in range(0, args.rows, batch):
+            with transaction.atomic():
+                insert_rows(Complaint._meta.db_table, columns, rows(lo, min(args.rows, lo + batch)))
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    else:
+        raw = connection.connection
+        for lo in range(0, args.rows, batch):
+            raw.execute("BEGIN")
+            raw.executemany(sql, rows(lo, min(args.rows, lo + batch)))
+            raw.execute("COMMIT")
+        raw.execute("ANALYZE")
     insert_s = time.perf_counter() - t0
     assert Complaint.objects.count() == args.rows
 
@@ -222,9 +258,11 @@ def main() -> None:
     t_changed, t_refresh = _median(changed_times), _median(refresh_times)
     # (within SETTLE of a change the same day is recomputed by every refresh: the figures above are that case)
     load_after = os.getloadavg()
+    database = (f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+                if connection.vendor == "postgresql" else f"SQLite {connection.Database.sqlite_version}")
 
     print(f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"CPython {sys.version.split()[0]}; SQLite {connection.Database.sqlite_version}; "
+          f"CPython {sys.version.split()[0]}; {database}; "
           f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after the renders")
     print(f"{args.rows:,} registrations inserted in {insert_s:.1f} s; {in_year:,} received 2025-11 … 2026-10, "
           f"{in_month:,} in 2026-10")
