@@ -42,7 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
@@ -436,10 +436,16 @@ def rebuild() -> RefreshReport:
 def refresh() -> RefreshReport:
     """Bring the table up to date (see the module docstring); one query when nothing changed."""
     t0 = time.perf_counter()
+    # The latest ``updated_at`` (one step down the index from its end) compared with the watermark
+    # here: asked as EXISTS(updated_at > watermark), PostgreSQL expected a third of the table to match
+    # and read all of it to find none — 290 ms on every statistics page over 1,000,000 registrations.
     info = (ComplaintStatState.objects.filter(pk=STATE_PK)
-            .annotate(changed=Exists(Complaint.objects.filter(updated_at__gt=OuterRef("watermark"))),
+            .annotate(latest=Subquery(Complaint.objects.order_by("-updated_at").values("updated_at")[:1]),
                       dirty=Exists(ComplaintStatDirtyDay.objects.all()))
-            .values("built_at", "time_zone", "watermark", "changed", "dirty").first())
+            .values("built_at", "time_zone", "watermark", "latest", "dirty").first())
+    if info is not None:
+        info["changed"] = info["latest"] is not None and info["watermark"] is not None \
+            and info["latest"] > info["watermark"]
     if info is None or info["built_at"] is None or info["watermark"] is None or info["time_zone"] != _zone():
         return rebuild()
     if not info["changed"] and not info["dirty"]:
