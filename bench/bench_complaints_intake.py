@@ -5,7 +5,7 @@ Run:  .venv/bin/python bench/bench_complaints_intake.py [--seconds 20] [--client
 
 Starts the production server command — ``zhidu serve --workers 2`` (gunicorn, ``zhidu.settings.production``,
 ``--workers`` worker processes, gthread with ``--threads`` threads each, the scheduled jobs in the
-master process unless ``--no-jobs``) on 127.0.0.1 — against a fresh database: SQLite
+workers, one round at a time, unless ``--no-jobs``) on 127.0.0.1 — against a fresh database: SQLite
 in WAL mode in a temporary directory, or with ``--postgres`` a temporary PostgreSQL database on
 127.0.0.1:5432 (created and dropped here). ``--clients`` threads (stdlib ``http.client``, one
 keep-alive connection each) then POST registrations to ``/api/v1/complaints`` with an

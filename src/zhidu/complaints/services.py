@@ -368,13 +368,16 @@ class IdempotencyConflict(ZhiduError):
             FieldError("idempotency_key", _("同一幂等键只能用于同一请求的重试。"))], "idempotency_conflict", 409)
 
 
-def _with_key(org_id: int, key: str) -> int | None:
-    """The registration stored under an idempotency key (one index read; every API call asks)."""
+def _stored_under(org_id: int, key: str) -> Complaint | None:
+    """The registration stored under an idempotency key, with the units a reply names: first one
+    index read (every API call asks, almost always to find nothing), then the row if there is one."""
     with connection.cursor() as cur:
         cur.execute(f"SELECT id FROM {Complaint._meta.db_table} WHERE organization_id = %s "  # noqa: S608
                     "AND idempotency_key = %s", [org_id, key])
         row = cur.fetchone()
-    return int(row[0]) if row else None
+    if row is None:
+        return None
+    return Complaint.objects.select_related("receiving_unit", "responsible_unit").get(pk=row[0])
 
 
 def _replay(existing: Complaint, fingerprint: str) -> IntakeResult:
@@ -396,9 +399,8 @@ def register(actor: Any, intake: Intake, *, idempotency_key: str | None = None,
         raise ValidationFailed(_("登记信息有误。"), [FieldError("idempotency_key", _("不能超过 128 个字符。"))])
     fingerprint = intake.fingerprint()
     org_id = intake.receiving_unit.organization_id
-    if key is not None and (pk := _with_key(org_id, key)) is not None:
-        return _replay(Complaint.objects.select_related("receiving_unit", "responsible_unit").get(pk=pk),
-                       fingerprint)
+    if key is not None and (existing := _stored_under(org_id, key)) is not None:
+        return _replay(existing, fingerprint)
     for attempt in range(5):
         try:
             c, saved = _register(actor, intake, key, fingerprint, now or timezone.now())
@@ -412,7 +414,7 @@ def register(actor: Any, intake: Intake, *, idempotency_key: str | None = None,
             continue
         except IntegrityError:
             if key is not None:
-                existing = Complaint.objects.filter(organization_id=org_id, idempotency_key=key).first()
+                existing = _stored_under(org_id, key)
                 if existing is not None:  # a concurrent retry won the race: return its registration
                     return _replay(existing, fingerprint)
             if attempt == 4:
