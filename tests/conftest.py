@@ -57,6 +57,18 @@ def make_person(tree: Tree):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_calendar_snapshot() -> Iterator[None]:
+    """A test that runs on-commit callbacks inside its transaction (``django_capture_on_commit_callbacks``)
+    lets the process share a calendar snapshot built from rows that the test's rollback then removes;
+    the shared snapshot is re-checked only once a second, so the next test could see the rolled-back
+    working hours. Production never commits and then rolls back, so the reset belongs here."""
+    yield
+    from zhidu.calendar import selectors as calendar_selectors
+
+    calendar_selectors.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
