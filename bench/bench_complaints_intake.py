@@ -59,6 +59,23 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> 
     raise SystemExit("gunicorn did not come up")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -257,8 +274,10 @@ def main() -> None:
 
         base, base_wall = run_clients(port, args.baseline_seconds, args.clients, healthz_worker)
         run_id = uuid.uuid4().hex[:8]
+        server_cpu0, client_cpu0 = tree_cpu(proc.pid), time.process_time()
         res, wall = run_clients(port, args.seconds, args.clients,
                                 make_intake_worker(token, unit_id, args.retry, run_id))
+        server_cpu, client_cpu = tree_cpu(proc.pid) - server_cpu0, time.process_time() - client_cpu0
     finally:
         if proc is not None:
             proc.terminate()
@@ -288,6 +307,8 @@ def main() -> None:
     print(f"| complaints created/s | {created / wall:.0f} | | |")
     print(f"| p50 latency | {pct(res.latencies, 50) * 1e3:.1f} ms | {pct(base.latencies, 50) * 1e3:.1f} ms | |")
     print(f"| p99 latency | {pct(res.latencies, 99) * 1e3:.1f} ms | {pct(base.latencies, 99) * 1e3:.1f} ms | |")
+    print(f"| server CPU per request | {server_cpu / max(requests, 1) * 1e3:.2f} ms | | |")
+    print(f"| CPUs busy: server / load clients | {server_cpu / wall:.2f} / {client_cpu / wall:.2f} | | |")
     print()
     print(f"statuses: {dict(sorted(res.status.items()))}; baseline {dict(sorted(base.status.items()))}")
     rows = sum(len(v) for v in stored.values())

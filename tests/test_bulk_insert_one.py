@@ -35,7 +35,7 @@ from zhidu.complaints.models import (
     SpotResult,
     State,
 )
-from zhidu.core.bulk import insert_one
+from zhidu.core.bulk import insert_one, prepare_one
 from zhidu.core.models import ConfigVersion
 from zhidu.obligations import models as obligation_models
 from zhidu.obligations.models import Delivery, Notification, Obligation
@@ -361,6 +361,25 @@ def test_hot_path_models_stay_plain(model: type[models.Model]) -> None:
     assert not model._meta.parents and not model._meta.proxy
 
 
+@pytest.mark.parametrize("model", [Complaint, Obligation, Notification], ids=lambda m: m.__name__)
+def test_none_is_passed_through_only_where_its_preparation_returns_none(model: type[models.Model]) -> None:
+    """insert_one skips the preparation of None for plain and date/time fields: that preparation must
+    give None there, on the database under test (a JSON field's None is prepared as the others)."""
+    from django.db import connection
+
+    from zhidu.core.bulk import _none_stays
+
+    checked = 0
+    for field in model._meta.concrete_fields:
+        if _none_stays(field):
+            assert field.get_db_prep_save(None, connection) is None, field.name
+            checked += 1
+        else:
+            assert not isinstance(field, models.DateField | models.TimeField | models.CharField), field.name
+    assert checked >= 3
+    assert not any(_none_stays(f) for f in model._meta.concrete_fields if isinstance(f, models.JSONField))
+
+
 class _ProxyConfigVersion(ConfigVersion):
     class Meta:
         proxy = True
@@ -502,3 +521,53 @@ def test_a_value_of_another_type_is_stored_as_save_stores_it(tree, people, field
     with transaction.atomic():
         insert_one(inserted)
     assert_same_rows(Obligation, saved.pk, inserted.pk)
+
+
+# ------------------------------------------------------------------------------------ prepare_one
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["every-field", "defaults"])
+def test_a_prepared_complaint_is_stored_as_save_stores_it(tree, people, full: bool) -> None:  # type: ignore[no-untyped-def]
+    saved = complaint(tree, people, "s", full=full)
+    saved.save(force_insert=True)
+    prepared = prepare_one(complaint(tree, people, "i", full=full))
+    assert prepared.values is not None            # prepared now, not at insert time
+    with CaptureQueriesContext(connection) as ctx:
+        prepared.insert()
+    assert len(ctx.captured_queries) == 1
+    assert_same_rows(Complaint, saved.pk, prepared.obj.pk)
+
+
+def test_a_late_key_is_read_at_insert_time(tree, people) -> None:  # type: ignore[no-untyped-def]
+    """A notification prepared before its obligation exists: the key named in ``late`` is taken when
+    the row is inserted, after the obligation got its key."""
+    ob = obligation(tree, people, full=False)
+    note = prepare_one(notification(people, ob, full=True), late=["obligation"])
+    insert_one(ob)
+    note.insert()
+    assert Notification.objects.get(pk=note.obj.pk).obligation_id == ob.pk
+
+
+def test_an_unsaved_key_not_named_late_is_refused(tree, people) -> None:  # type: ignore[no-untyped-def]
+    ob = obligation(tree, people, full=False)
+    with pytest.raises(ValueError, match="obligation refers to an unsaved row"):
+        prepare_one(notification(people, ob, full=True))
+
+
+def test_a_prepared_instance_gets_pre_save_when_prepared_and_post_save_when_stored(tree, people) -> None:  # type: ignore[no-untyped-def]
+    """pre_save is sent once, by prepare_one (a receiver's change to the instance is stored), and
+    post_save once, after the insert, with the arguments save sends."""
+    def shout(sender: Any, instance: Complaint, **_kw: Any) -> None:
+        instance.handling_opinion = "由接收方改写"
+
+    pre_save.connect(shout, sender=Complaint, weak=False, dispatch_uid="test_prepare_one.shout")
+    try:
+        with receivers(Complaint) as got:
+            prepared = prepare_one(complaint(tree, people, "p", full=False))
+            assert [name for name, _ in got] == ["pre_save"] and got[0][1]["adding"] is True
+            prepared.insert()
+    finally:
+        pre_save.disconnect(sender=Complaint, dispatch_uid="test_prepare_one.shout")
+    assert [name for name, _ in got] == ["pre_save", "post_save"]
+    assert got[1][1]["created"] is True and got[1][1]["pk"] == prepared.obj.pk
+    assert Complaint.objects.get(pk=prepared.obj.pk).handling_opinion == "由接收方改写"

@@ -41,7 +41,7 @@ from zhidu.audit.services import record
 from zhidu.calendar.rules import close_of_business
 from zhidu.calendar.selectors import work_calendar
 from zhidu.core import groupcommit
-from zhidu.core.bulk import insert_one
+from zhidu.core.bulk import prepare_one
 from zhidu.core.db import retryable
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed, ZhiduError
 from zhidu.obligations import deadlines
@@ -561,11 +561,12 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         c.deadline_decision = decision_dict(deadline.decision)
 
     stored_files: list[Attachment] = []
+    row = prepare_one(c)  # its values prepared here, not while holding the database's writer lock
 
     def write() -> list[Attachment]:
         # Concurrent registrations of this process commit together (core.groupcommit): everything
         # this needs is in its closure, not in the thread's state.
-        insert_one(c)
+        row.insert()
         saved = _save_attachments(actor, c, intake.attachments, now)
         stored_files.extend(saved)
         try:

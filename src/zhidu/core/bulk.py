@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models.signals import post_save, pre_save
 
 
@@ -44,8 +44,9 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         return max(cursor.rowcount, 0)
 
 
-#: model → (INSERT statement, fields written each with its "plain" type, primary key field read back or None)
-_ONE: dict[type[models.Model], tuple[str, list[tuple[Any, type | None]], Any]] = {}
+#: model → (INSERT statement, fields written each with its "plain" type and whether None is stored as it
+#: is, primary key field read back or None)
+_ONE: dict[type[models.Model], tuple[str, list[tuple[Any, type | None, bool]], Any]] = {}
 _AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 
@@ -69,7 +70,15 @@ def _plain(field: Any) -> type | None:
     return None
 
 
-def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | None]], Any]:
+def _none_stays(field: Any) -> bool:
+    """Whether the field stores None as NULL without preparing it: fields with a plain type, and the
+    date and time fields, whose preparation of None returns None on every backend."""
+    return _plain(field) is not None or (
+        isinstance(field, models.DateField | models.TimeField)
+        and type(field).get_db_prep_save is models.Field.get_db_prep_save)
+
+
+def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | None, bool]], Any]:
     meta = model._meta
     if meta.parents or meta.proxy:
         raise TypeError(f"insert_one: {meta.label} is not a plain model")
@@ -82,10 +91,58 @@ def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | Non
     sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (model names)
     if auto is not None and connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {ops.quote_name(auto.column)}"
-    return sql, [(f, _plain(f)) for f in fields], auto
+    return sql, [(f, _plain(f), _none_stays(f)) for f in fields], auto
 
 
-def insert_one(obj: models.Model) -> None:
+class PreparedInsert:
+    """A new instance with its values already prepared for its INSERT (``prepare_one``)."""
+
+    __slots__ = ("late", "obj", "values")
+
+    def __init__(self, obj: models.Model, values: list[Any] | None, late: frozenset[str]) -> None:
+        self.obj = obj
+        self.values = values   # None: prepare everything at insert time
+        self.late = late
+
+    def insert(self) -> None:
+        """Store the instance (in the caller's transaction), as ``insert_one`` does."""
+        insert_one(self.obj, _prepared=self)
+
+
+def prepare_one(obj: models.Model, *, late: Iterable[str] = ()) -> PreparedInsert:
+    """Prepare the values of a new instance for ``.insert()``, before the transaction that stores it,
+    so that a writer holding the database's lock (SQLite) spends no time on them. ``pre_save`` is sent
+    here (a receiver's changes to the instance are prepared with it), ``post_save`` after the insert;
+    ``auto_now`` fields take the time of preparation. Fields named in ``late`` (field names: a key to a
+    row inserted in that same transaction, say) are read and prepared at insert time; the other fields
+    must not change once prepared."""
+    model = type(obj)
+    found = _ONE.get(model)
+    if found is None:
+        found = _ONE[model] = _one_sql(model)
+    _sql, fields, auto = found
+    names = frozenset(late)
+    if auto is not None and obj.pk is not None:  # stored by save() at insert time (see insert_one)
+        return PreparedInsert(obj, None, names)
+    conn = connections[DEFAULT_DB_ALIAS]
+    pre_save.send(sender=model, instance=obj, raw=False, using=conn.alias, update_fields=None)
+    values: list[Any] = []
+    for f, plain, none_stays in fields:
+        if f.name in names:
+            values.append(None)
+            continue
+        if f.is_relation and f.is_cached(obj):
+            target = f.get_cached_value(obj)
+            if target is not None and target.pk is None:
+                raise ValueError(f"prepare_one: {model._meta.label}.{f.name} refers to an unsaved row; "
+                                 "name it in late")
+        v = f.pre_save(obj, True)
+        values.append(v if (v is None and none_stays) or (plain is not None and type(v) is plain)
+                      else f.get_db_prep_save(v, conn))
+    return PreparedInsert(obj, values, names)
+
+
+def insert_one(obj: models.Model, *, _prepared: PreparedInsert | None = None) -> None:
     """Save a new instance as ``obj.save(force_insert=True)`` does for a plain model — ``pre_save``
     and ``post_save`` signals, ``auto_now``/``auto_now_add``, each field's own preparation, the new
     primary key set on the instance — with one statement built once per model instead of compiled
@@ -93,6 +150,9 @@ def insert_one(obj: models.Model) -> None:
     transaction; an integrity error propagates, and marks that transaction for rollback, as from
     ``save``. An instance that already has its primary key is stored by ``save`` itself."""
     model = type(obj)
+    # The thread's connection itself, not the ``connection`` proxy: each field's preparation asks it for
+    # ``ops``/``features``, and through the proxy every such attribute is a context-local lookup.
+    conn = connections[DEFAULT_DB_ALIAS]
     found = _ONE.get(model)
     if found is None:
         found = _ONE[model] = _one_sql(model)
@@ -101,23 +161,28 @@ def insert_one(obj: models.Model) -> None:
         obj.save(force_insert=True)
         return
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    pre_save.send(sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None)
+    early = _prepared.values if _prepared is not None else None
+    if early is None:  # (a prepared instance had it when it was prepared)
+        pre_save.send(sender=model, instance=obj, raw=False, using=conn.alias, update_fields=None)
     values: list[Any] = []
-    for f, plain in fields:
+    for i, (f, plain, none_stays) in enumerate(fields):
+        if early is not None and f.name not in _prepared.late:  # type: ignore[union-attr]  # set with early
+            values.append(early[i])
+            continue
         v = f.pre_save(obj, True)
-        values.append(v if (plain is not None and type(v) is plain) or (v is None and plain is not None)
-                      else f.get_db_prep_save(v, connection))
-    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        values.append(v if (v is None and none_stays) or (plain is not None and type(v) is plain)
+                      else f.get_db_prep_save(v, conn))
+    with transaction.mark_for_rollback_on_error(conn.alias), conn.cursor() as cursor:
         cursor.execute(sql, values)
         if auto is not None:
-            if connection.features.can_return_columns_from_insert:
+            if conn.features.can_return_columns_from_insert:
                 row = cursor.fetchone()
                 new = row[0] if row else None
             else:  # pragma: no cover - both supported databases return columns
-                new = connection.ops.last_insert_id(cursor, model._meta.db_table, auto.column)
-            for conv in auto.get_db_converters(connection):
-                new = conv(new, auto, connection)
+                new = conn.ops.last_insert_id(cursor, model._meta.db_table, auto.column)
+            for conv in auto.get_db_converters(conn):
+                new = conv(new, auto, conn)
             setattr(obj, auto.attname, new)
     obj._state.adding = False
-    obj._state.db = connection.alias
-    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=connection.alias)
+    obj._state.db = conn.alias
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=conn.alias)
