@@ -296,16 +296,19 @@ def test_an_obligation_and_its_notification_are_stored_as_save_stores_them(  # t
 
 
 def test_rows_of_a_real_registration_match_save(tree, people) -> None:  # type: ignore[no-untyped-def]
-    """complaints.services.register stores its complaint, obligation and notification by insert_one:
-    each instance, as it was handed to insert_one, stored again by save() gives the same row."""
+    """complaints.services.register stores its complaint, obligation and notification by insert_one
+    (prepared before its transaction): each instance, as it was stored, stored again by save() gives
+    the same row."""
     handed: dict[type[models.Model], list[models.Model]] = {Complaint: [], Obligation: [], Notification: []}
 
-    def capture(sender: Any, instance: Any, **_kw: Any) -> None:
-        if instance._state.adding:
-            handed[sender].append(copy.deepcopy(instance))
+    def capture(sender: Any, instance: Any, created: bool, **_kw: Any) -> None:
+        if created:
+            twin = copy.deepcopy(instance)
+            twin.pk, twin._state.adding = None, True
+            handed[sender].append(twin)
 
     for model in handed:
-        pre_save.connect(capture, sender=model, weak=False, dispatch_uid=f"test_insert_one.capture.{model.__name__}")
+        post_save.connect(capture, sender=model, weak=False, dispatch_uid=f"test_insert_one.capture.{model.__name__}")
     try:
         result = complaint_services.register(people.handler, complaint_services.Intake(
             kind="complaint", category="service_attitude", channel="branch_hotline", receiving_unit=tree.front,
@@ -314,7 +317,7 @@ def test_rows_of_a_real_registration_match_save(tree, people) -> None:  # type: 
             now=dt.datetime(2026, 3, 2, 10, 1, tzinfo=SHANGHAI))
     finally:
         for model in handed:
-            pre_save.disconnect(sender=model, dispatch_uid=f"test_insert_one.capture.{model.__name__}")
+            post_save.disconnect(sender=model, dispatch_uid=f"test_insert_one.capture.{model.__name__}")
     assert result.created
     assert [len(handed[m]) for m in (Complaint, Obligation)] == [1, 1]
     assert handed[Notification], "the registration notified nobody: nothing to compare"

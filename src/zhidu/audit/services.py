@@ -40,36 +40,81 @@ def record(
 
     Only the stream's head row is locked, so writes in different streams do not serialize.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record must run inside the service's transaction")
-    stream_name = stream or (f"unit:{unit_id}" if unit_id is not None else "global")
-    seq, prev = _lock_head(connection, stream_name)
+    return prepare(actor, action, subject, payload=payload, clauses=clauses, unit_id=unit_id,
+                   stream=stream).append()
+
+
+class PendingEvent:
+    """An event whose fields are ready but for its place in the chain (``prepare``); ``append``
+    writes it."""
+
+    __slots__ = ("fields", "subject")
+
+    def __init__(self, fields: dict[str, Any], subject: models.Model | None) -> None:
+        self.fields = fields
+        self.subject = subject      # a model instance unsaved when prepared: its key is read at append
+
+    def append(self, late: dict[str, Any] | None = None) -> AuditEvent:
+        """Append the event to its stream's chain in the caller's transaction; ``late``: payload
+        entries known only now (the key of a row written in this transaction, say)."""
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            raise RuntimeError("audit.record must run inside the service's transaction")
+        fields = dict(self.fields)
+        if self.subject is not None:
+            if self.subject.pk is None:
+                raise ValueError("audit: the event's subject was never saved")
+            fields["subject_id"] = str(self.subject.pk)
+        if late:
+            fields["payload"] = {**fields["payload"], **_normalize(late)}
+        seq, prev = _lock_head(connection, fields["stream"])
+        fields["seq"] = seq + 1
+        fields["prev_hash"] = prev or GENESIS
+        if fields["at"] is None:
+            fields["at"] = timezone.now()
+        digest = event_hash(**fields)
+        event = AuditEvent(**fields, hash=digest)
+        event.pk = _insert(connection, event)
+        event._state.adding = False
+        event._state.db = connection.alias
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s",  # noqa: S608
+                        [fields["seq"], digest, fields["stream"]])
+        return event
+
+
+def prepare(
+    actor: Any,
+    action: str,
+    subject: models.Model | tuple[str, object],
+    *,
+    payload: dict[str, Any] | None = None,
+    clauses: Iterable[str] = (),
+    unit_id: int | None = None,
+    stream: str | None = None,
+    at: Any = None,
+) -> PendingEvent:
+    """Everything of an event but its place in the chain, computed before the transaction (a writer
+    holding SQLite's lock then spends no time on it). ``subject`` may be a model instance not saved
+    yet: its key is taken when the event is appended. The event's time is ``at`` or that of the append
+    (so that a stream's times follow its order)."""
+    unsaved = isinstance(subject, models.Model) and subject.pk is None
     subject_type, subject_id = _subject(subject)
-    actor_id = getattr(actor, "pk", None)
     fields: dict[str, Any] = {
-        "stream": stream_name,
-        "seq": seq + 1,
-        "prev_hash": prev or GENESIS,
-        "at": timezone.now(),
-        "actor_id": actor_id,
+        "stream": stream or (f"unit:{unit_id}" if unit_id is not None else "global"),
+        "seq": 0,
+        "prev_hash": GENESIS,
+        "at": at,
+        "actor_id": getattr(actor, "pk", None),
         "actor_label": str(actor) if actor is not None else "anonymous",
         "action": action,
         "subject_type": subject_type,
-        "subject_id": subject_id,
+        "subject_id": "" if unsaved else subject_id,
         "unit_id": unit_id,
         "payload": _normalize(payload or {}),
         "clauses": sorted(set(clauses)),
     }
-    digest = event_hash(**fields)
-    event = AuditEvent(**fields, hash=digest)
-    event.pk = _insert(connection, event)
-    event._state.adding = False
-    event._state.db = connection.alias
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s",  # noqa: S608
-                    [fields["seq"], digest, stream_name])
-    return event
+    return PendingEvent(fields, subject if unsaved else None)  # type: ignore[arg-type]  # a model when unsaved
 
 
 # Events are the most frequent write of all (every service writes one or more); they are written

@@ -37,7 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhidu.audit.services import record
+from zhidu.audit.services import PendingEvent, record
+from zhidu.audit.services import prepare as prepare_event
 from zhidu.calendar.rules import close_of_business
 from zhidu.calendar.selectors import work_calendar
 from zhidu.core import groupcommit
@@ -168,6 +169,14 @@ def _audit(actor: Any, action: str, complaint: Complaint, clauses: Iterable[str]
            clauses=sorted(set(clauses)), payload={"number": complaint.number, "kind": complaint.kind, **payload})
 
 
+def _prepare_audit(actor: Any, action: str, complaint: Complaint, clauses: Iterable[str],
+                   payload: dict[str, Any], *, unit_id: int | None = None) -> PendingEvent:
+    """``_audit``'s event, prepared before the transaction (the complaint may not be stored yet)."""
+    return prepare_event(actor, action, complaint, unit_id=unit_id or complaint.responsible_unit_id,
+                         clauses=sorted(set(clauses)),
+                         payload={"number": complaint.number, "kind": complaint.kind, **payload})
+
+
 def _ob_actor(actor: Any, action: str, unit: OrgUnit) -> Any:
     """The actor when they may act on the unit's obligations under ``action``; else the system acts
     as the consequence of a write the actor was allowed to make (the audit names the actor)."""
@@ -281,10 +290,19 @@ def _open_deadline(actor: Any, complaint: Complaint, deadline: Deadline, kind: s
                    now: dt.datetime) -> Obligation | None:
     """Open the obligation of a deadline; None when the deadline is already past at opening (the
     item is then shown overdue and the audit says so)."""
+    opening = _prepare_deadline(actor, complaint, deadline, kind, title, unit=unit, person=person, now=now)
+    return opening.open() if opening is not None else None
+
+
+def _prepare_deadline(actor: Any, complaint: Complaint, deadline: Deadline, kind: str, title: str, *,
+                      unit: OrgUnit | None = None, person: Person | None = None,
+                      now: dt.datetime) -> obligations.PreparedObligation | None:
+    """``_open_deadline`` checked and computed, to be opened later (the complaint may not be stored
+    yet)."""
     if deadline.due is None or deadline.spec is None or deadline.due <= now:
         return None
     responsible = unit or complaint.responsible_unit
-    return obligations.open_obligation(
+    return obligations.prepare_obligation(
         _ob_actor(actor, "obligations.manage", responsible), kind=kind, subject=complaint, deadline=deadline.spec,
         title=title, title_args={"number": complaint.number}, responsible_unit=responsible,
         responsible_person=person, decision=deadline.decision, now=now,
@@ -561,7 +579,26 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         c.deadline_decision = decision_dict(deadline.decision)
 
     stored_files: list[Attachment] = []
-    row = prepare_one(c)  # its values prepared here, not while holding the database's writer lock
+    # Everything but the writes is done here, not while the batch holds the database's writer lock:
+    # the row's values, the deadline's obligation (its reminder, recipients, audit event) and the
+    # registration's audit event.
+    row = prepare_one(c)
+    opening = None
+    if deadline is not None:
+        opening = _prepare_deadline(actor, c, deadline, DEADLINE_KIND[c.kind], DEADLINE_TITLE[c.kind], now=now)
+    clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
+    if deadline is not None:
+        clauses |= set(deadline.decision.clauses)
+    if intake.handling_opinion:
+        clauses.add("P4.3.4")
+    event = _prepare_audit(actor, "complaints.register", c, clauses, {
+        "channel": c.channel, "category": c.category, "territory": c.territory,
+        "receiving_unit": unit.pk, "responsible_unit": routed.unit.pk, "route_basis": routed.basis,
+        "due_at": c.due_at, "provisional": c.deadline_provisional, "special": c.special,
+        "special_approver": c.special_approver_id, "attachments": 0,
+        "obligation": None, "deadline_passed": deadline is not None and opening is None,
+        "idempotency_key": bool(key),
+    }, unit_id=unit.pk)
 
     def write() -> list[Attachment]:
         # Concurrent registrations of this process commit together (core.groupcommit): everything
@@ -570,22 +607,8 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         saved = _save_attachments(actor, c, intake.attachments, now)
         stored_files.extend(saved)
         try:
-            clauses = {"P4.3.2", CHANNEL_CLAUSES.get(intake.channel, "P4.3.2"), *routed.decision.clauses}
-            if deadline is not None:
-                clauses |= set(deadline.decision.clauses)
-            if intake.handling_opinion:
-                clauses.add("P4.3.4")
-            ob = None
-            if deadline is not None:
-                ob = _open_deadline(actor, c, deadline, DEADLINE_KIND[c.kind], DEADLINE_TITLE[c.kind], now=now)
-            _audit(actor, "complaints.register", c, clauses, {
-                "channel": c.channel, "category": c.category, "territory": c.territory,
-                "receiving_unit": unit.pk, "responsible_unit": routed.unit.pk, "route_basis": routed.basis,
-                "due_at": c.due_at, "provisional": c.deadline_provisional, "special": c.special,
-                "special_approver": c.special_approver_id, "attachments": len(saved),
-                "obligation": getattr(ob, "pk", None), "deadline_passed": deadline is not None and ob is None,
-                "idempotency_key": bool(key),
-            }, unit_id=unit.pk)
+            ob = opening.open() if opening is not None else None
+            event.append({"attachments": len(saved), "obligation": getattr(ob, "pk", None)})
             if intake.answered_on_spot:
                 c.answered_on_spot = True
                 c.answer = _text(intake.answer)

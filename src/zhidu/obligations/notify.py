@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from zhidu.core.bulk import insert_one
+from zhidu.core.bulk import prepare_one
 from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.models import Person
 
@@ -59,6 +59,47 @@ def record(
 
     Must run inside the caller's transaction (a rolled-back write notifies nobody).
     """
+    return prepare(recipients, event=event, message=message, args=args, channels=channels,
+                   obligation=obligation, now=now).insert()
+
+
+class PreparedNotifications:
+    """Notifications built and prepared before the transaction (``prepare``); ``insert`` stores them."""
+
+    __slots__ = ("prepared", "rows")
+
+    def __init__(self, rows: list[Notification]) -> None:
+        self.rows = rows
+        # the usual one or two: a prepared insert each (bulk_create compiles its statement per call);
+        # the obligation's key is taken at insert time (it may be opened in the same transaction)
+        self.prepared = [prepare_one(r, late=["obligation"]) for r in rows] if len(rows) <= 3 else None
+
+    def insert(self) -> list[Notification]:
+        """Store them in the caller's transaction; the outbound ones are delivered on commit."""
+        if self.prepared is not None:
+            for p in self.prepared:
+                p.insert()
+            created = self.rows
+        else:
+            created = Notification.objects.bulk_create(self.rows)
+        outbound = [n.pk for n in created if n.status == Delivery.PENDING]
+        if outbound:
+            transaction.on_commit(lambda: deliver(outbound))
+        return created
+
+
+def prepare(
+    recipients: Iterable[Person],
+    *,
+    event: str,
+    message: str,
+    args: dict[str, Any],
+    channels: Iterable[str],
+    obligation: Obligation | None = None,
+    now: dt.datetime | None = None,
+) -> PreparedNotifications:
+    """The notifications ``record`` would write, built before the transaction (the obligation may
+    be one not stored yet)."""
     now = now or timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         body = _render(message, args)
@@ -77,16 +118,7 @@ def record(
                 args=args, subject=subject, body=body, address=_address(person, channel), created_at=now,
                 status=Delivery.SENT if in_app else Delivery.PENDING, sent_at=now if in_app else None,
             ))
-    if len(rows) <= 3:  # the usual one or two: a prepared insert each (bulk_create compiles its statement)
-        for row in rows:
-            insert_one(row)
-        created = rows
-    else:
-        created = Notification.objects.bulk_create(rows)
-    outbound = [n.pk for n in created if n.status == Delivery.PENDING]
-    if outbound:
-        transaction.on_commit(lambda: deliver(outbound))
-    return created
+    return PreparedNotifications(rows)
 
 
 def deliver(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:

@@ -31,9 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhidu.audit.services import record
+from zhidu.audit.services import PendingEvent, record
+from zhidu.audit.services import prepare as prepare_event
 from zhidu.calendar import selectors as calendar_selectors
-from zhidu.core.bulk import insert_one
+from zhidu.core.bulk import PreparedInsert, prepare_one
 from zhidu.core.errors import FieldError, NotFoundError, ValidationFailed
 from zhidu.org import access
 from zhidu.org.models import Employment, OrgUnit, Person
@@ -125,6 +126,58 @@ def open_obligation(
     without it the actor needs ``obligations.manage`` over the responsible unit. When only a person
     is given, the unit is the one they work in.
     """
+    return prepare_obligation(
+        actor, kind=kind, subject=subject, deadline=deadline, title=title, title_args=title_args,
+        responsible_unit=responsible_unit, responsible_person=responsible_person, decision=decision, via=via,
+        now=now).open()
+
+
+class PreparedObligation:
+    """An obligation checked and computed — deadline, reminder, recipients, its audit event — but
+    not written (``prepare_obligation``); ``open`` writes it."""
+
+    __slots__ = ("event", "notes", "obligation", "row", "subject")
+
+    def __init__(self, obligation: Obligation, subject: models.Model | None, row: PreparedInsert,
+                 event: PendingEvent, notes: notify.PreparedNotifications) -> None:
+        self.obligation = obligation
+        self.subject = subject      # a subject not saved when prepared: its key is read when opening
+        self.row = row
+        self.event = event
+        self.notes = notes
+
+    @transaction.atomic
+    def open(self) -> Obligation:
+        """Write the obligation, its audit event and its notifications (in the caller's transaction,
+        or in one of its own)."""
+        ob = self.obligation
+        if self.subject is not None:
+            if self.subject.pk is None:
+                raise ValidationFailed(_("待办事项信息有误。"), [FieldError("subject", _("请指定待办事项的对象。"))])
+            ob.subject_id = str(self.subject.pk)
+        self.row.insert()
+        self.event.append({"subject": f"{ob.subject_type}:{ob.subject_id}"})
+        self.notes.insert()
+        return ob
+
+
+def prepare_obligation(
+    actor: access.Actor,
+    *,
+    kind: str,
+    subject: Subject,
+    deadline: dict[str, Any],
+    title: str,
+    title_args: dict[str, Any] | None = None,
+    responsible_unit: OrgUnit | None = None,
+    responsible_person: Person | None = None,
+    decision: Decision | None = None,
+    via: str | None = None,
+    now: dt.datetime | None = None,
+) -> PreparedObligation:
+    """Everything ``open_obligation`` checks and computes, before the transaction that writes it
+    (``.open()``): a writer holding SQLite's lock then only writes. ``subject`` may be a model instance
+    not saved yet (written in that same transaction, before ``open``)."""
     now = now or timezone.now()
     unit = responsible_unit
     if unit is None and responsible_person is not None:
@@ -146,8 +199,9 @@ def open_obligation(
             _unused = title % title_args
         except (KeyError, TypeError, ValueError):
             errors.append(FieldError("title_args", _("标题参数与标题不符。")))
+    unsaved = subject if isinstance(subject, models.Model) and subject.pk is None else None
     subject_type, subject_id = _subject(subject)
-    if not subject_type or not subject_id or subject_id == "None":
+    if not subject_type or not subject_id or (subject_id == "None" and unsaved is None):
         errors.append(FieldError("subject", _("请指定待办事项的对象。")))
     if responsible_person is not None and responsible_person.organization_id != unit.organization_id:
         errors.append(FieldError("responsible_person", _("责任人不属于该单位所在的组织。")))
@@ -171,8 +225,8 @@ def open_obligation(
     why_dict = why.as_dict()
     why_dict["provisional"] = bool(why.provisional or due.provisional)
     obligation = Obligation(
-        subject_type=subject_type, subject_id=subject_id, module=policy.module, kind=kind,
-        title=title.strip(), title_args=title_args or {}, clauses=clauses,
+        subject_type=subject_type, subject_id="" if unsaved is not None else subject_id, module=policy.module,
+        kind=kind, title=title.strip(), title_args=title_args or {}, clauses=clauses,
         responsible_person=responsible_person, responsible_unit=unit, opened_at=now,
         opened_by_id=getattr(actor, "pk", None), due_at=due.at, original_due_at=due.at,
         provisional=due.provisional, deadline_spec=spec, depends_on_calendar=due.depends_on_calendar,
@@ -180,18 +234,18 @@ def open_obligation(
         state_changed_by=_person(actor),
     )
     obligation.next_reminder_at = schedule_reminder(obligation, policy, now)
-    insert_one(obligation)
-    _audit(actor, "obligations.open", obligation, {
-        "due_at": obligation.due_at, "provisional": obligation.provisional, "deadline": spec,
+    event = prepare_event(actor, "obligations.open", obligation, unit_id=unit.pk, clauses=clauses, payload={
+        "kind": kind, "subject": f"{subject_type}:{subject_id}", "due_at": obligation.due_at,
+        "provisional": obligation.provisional, "deadline": spec,
         "responsible_person_id": getattr(responsible_person, "pk", None), "responsible_unit_id": unit.pk,
         "rule": why.rule,
     })
-    notify.record(routing.responsible_people(obligation, policy, now.astimezone(_tz()).date()), event="open",
-                  message=gettext_noop("新的待办事项：%(title)s，截止 %(due)s（%(clauses)s）"),
-                  args={"title": obligation.title_text(), "due": _in(obligation.due_at),
-                        "clauses": "、".join(obligation.clauses)},
-                  channels=policy.channels_for("open"), obligation=obligation, now=now)
-    return obligation
+    notes = notify.prepare(
+        routing.responsible_people(obligation, policy, now.astimezone(_tz()).date()), event="open",
+        message=gettext_noop("新的待办事项：%(title)s，截止 %(due)s（%(clauses)s）"),
+        args={"title": obligation.title_text(), "due": _in(obligation.due_at), "clauses": "、".join(obligation.clauses)},
+        channels=policy.channels_for("open"), obligation=obligation, now=now)
+    return PreparedObligation(obligation, unsaved, prepare_one(obligation, late=["subject_id"]), event, notes)
 
 
 # --------------------------------------------------------------------------------------- meet
