@@ -74,12 +74,9 @@ class PendingEvent:
             fields["at"] = timezone.now()
         digest = event_hash(**fields)
         event = AuditEvent(**fields, hash=digest)
-        event.pk = _insert(connection, event)
+        event.pk = _insert(connection, event, head=(fields["stream"], fields["seq"], digest))
         event._state.adding = False
         event._state.db = connection.alias
-        with connection.cursor() as cur:
-            cur.execute(f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s",  # noqa: S608
-                        [fields["seq"], digest, fields["stream"]])
         return event
 
 
@@ -139,14 +136,30 @@ def _lock_head(connection: Any, stream_name: str) -> tuple[int, str]:
     return int(row[0]), str(row[1] or "")
 
 
-def _insert(connection: Any, event: AuditEvent) -> int:
+def _insert(connection: Any, event: AuditEvent, *, head: tuple[str, int, str]) -> int:
+    """Insert the event and move its stream's head (``head``: stream, seq, hash) to it; returns the
+    event's id. PostgreSQL does both in one statement (one round trip less per event)."""
     table = AuditEvent._meta.db_table
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in _EVENT_FIELDS)
     marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _EVENT_FIELDS]
-    returning = connection.features.can_return_columns_from_insert
-    sql = f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})" + (" RETURNING id" if returning else "")  # noqa: S608
+    stream, seq, digest = head
+    insert = f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
+    move = f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s"  # noqa: S608
     with connection.cursor() as cur:
-        cur.execute(sql, values)
-        return int(cur.fetchone()[0]) if returning else int(cur.lastrowid)
+        if connection.vendor == "postgresql":
+            cur.execute(f"WITH ev AS ({insert}) {move} RETURNING (SELECT id FROM ev)",  # noqa: S608 (model names)
+                        [*values, seq, digest, stream])
+            row = cur.fetchone()
+            if row is None:  # pragma: no cover - the head row is locked by _lock_head
+                raise RuntimeError(f"audit: stream {stream} has no head row")
+            return int(row[0])
+        if connection.features.can_return_columns_from_insert:
+            cur.execute(insert, values)
+            pk = int(cur.fetchone()[0])
+        else:  # pragma: no cover - SQLite before 3.35
+            cur.execute(insert.removesuffix(" RETURNING id"), values)
+            pk = int(cur.lastrowid)
+        cur.execute(move, [seq, digest, stream])
+        return pk

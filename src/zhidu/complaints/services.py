@@ -607,7 +607,8 @@ def _register(actor: Any, intake: Intake, key: str | None, fingerprint: str,
         saved = _save_attachments(actor, c, intake.attachments, now)
         stored_files.extend(saved)
         try:
-            ob = opening.open() if opening is not None else None
+            # no savepoint of its own: its failure fails the registration, whose savepoint undoes it
+            ob = opening.open(savepoint=False) if opening is not None else None
             event.append({"attachments": len(saved), "obligation": getattr(ob, "pk", None)})
             if intake.answered_on_spot:
                 c.answered_on_spot = True

@@ -146,10 +146,14 @@ class PreparedObligation:
         self.event = event
         self.notes = notes
 
-    @transaction.atomic
-    def open(self) -> Obligation:
+    def open(self, *, savepoint: bool = True) -> Obligation:
         """Write the obligation, its audit event and its notifications (in the caller's transaction,
-        or in one of its own)."""
+        or in one of its own). ``savepoint=False`` inside the caller's transaction: a failure here
+        then fails that whole transaction (for a caller that would not go on after it anyway)."""
+        with transaction.atomic(savepoint=savepoint):
+            return self._write()
+
+    def _write(self) -> Obligation:
         ob = self.obligation
         if self.subject is not None:
             if self.subject.pk is None:
