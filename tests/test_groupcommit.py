@@ -191,3 +191,78 @@ def test_on_rollback_undoes_outside_effects_of_writes_whose_commit_failed(monkey
     assert isinstance(out[0], OperationalError) and isinstance(out[1], ValueError)
     assert undone == ["ran"]          # the write that failed by itself had nothing to undo
     assert not ConfigVersion.objects.filter(name="gc-rb").exists()
+
+
+def _blocking_begin(monkeypatch: pytest.MonkeyPatch, *, fail: bool = False) -> tuple[threading.Event, threading.Event]:
+    """The first transaction's BEGIN waits until ``go`` is set (as a leader waits for the database's
+    writer lock), then proceeds — or fails with ``fail``; ``entered`` is set when it starts waiting."""
+    real = BaseDatabaseWrapper.set_autocommit
+    entered, go = threading.Event(), threading.Event()
+
+    def set_autocommit(self: BaseDatabaseWrapper, autocommit: bool, *args: Any, **kwargs: Any) -> None:
+        if not autocommit and not entered.is_set():
+            entered.set()
+            go.wait(10)
+            if fail:
+                raise OperationalError("database is locked (simulated)")
+        real(self, autocommit, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "set_autocommit", set_autocommit)
+    return entered, go
+
+
+def _start(writes: list[Callable[[], Any]], out: list[tuple[str, Any]], first: int = 0) -> list[threading.Thread]:
+    def worker(i: int) -> None:
+        try:
+            out[i] = ("ok", groupcommit.run(writes[i]))
+        except BaseException as exc:  # the test inspects it
+            out[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(first, len(writes))]
+    for t in threads:
+        t.start()
+    return threads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_queued_while_the_leader_waits_for_the_lock_join_its_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    entered, go = _blocking_begin(monkeypatch)
+    before = dict(groupcommit.stats)
+    writes = [insert(f"gc-q{i}") for i in range(4)]
+    out: list[tuple[str, Any]] = [("", None)] * 4
+    threads = _start(writes[:1], out)                    # the leader, now waiting at BEGIN
+    assert entered.wait(10)
+    threads += _start(writes, out, first=1)               # these queue meanwhile
+    deadline = time.monotonic() + 10
+    while len(groupcommit._waiting) < 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    go.set()
+    for t in threads:
+        t.join(20)
+    assert [kind for kind, _ in out] == ["ok"] * 4
+    assert groupcommit.stats["batches"] - before["batches"] == 1
+    assert groupcommit.stats["writes"] - before["writes"] == 4
+    assert ConfigVersion.objects.filter(name__startswith="gc-q").count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_begin_that_fails_fails_the_waiting_writes_and_none_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    entered, go = _blocking_begin(monkeypatch, fail=True)
+    writes = [insert(f"gc-f{i}") for i in range(3)]
+    out: list[tuple[str, Any]] = [("", None)] * 3
+    threads = _start(writes[:1], out)
+    assert entered.wait(10)
+    threads += _start(writes, out, first=1)
+    deadline = time.monotonic() + 10
+    while len(groupcommit._waiting) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    go.set()
+    for t in threads:
+        t.join(20)
+    assert not any(t.is_alive() for t in threads)
+    assert [kind for kind, _ in out] == ["error"] * 3
+    assert all(isinstance(exc, OperationalError) for _, exc in out)
+    assert not ConfigVersion.objects.filter(name__startswith="gc-f").exists() and not groupcommit._waiting
+    assert groupcommit.run(insert("gc-after")) == ConfigVersion.objects.get(name="gc-after").pk

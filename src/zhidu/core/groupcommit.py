@@ -92,22 +92,30 @@ def run(fn: Callable[[], T], *, on_rollback: Callable[[], None] | None = None) -
         with _leader:
             if write.done:
                 break
-            with _waiting_lock:
-                batch = _waiting[:MAX_BATCH]
-                del _waiting[:MAX_BATCH]
-            if batch:
-                _commit(batch)
+            _commit()
     if write.error is not None:
         raise write.error
     return write.result  # type: ignore[return-value]  # set when no error
 
 
-def _commit(batch: list[_Write[Any]]) -> None:
+def _take() -> list[_Write[Any]]:
+    with _waiting_lock:
+        batch = _waiting[:MAX_BATCH]
+        del _waiting[:MAX_BATCH]
+    return batch
+
+
+def _commit() -> None:
+    """Commit what is waiting. The batch is taken once the transaction holds the database's writer
+    lock (SQLite: at BEGIN; PostgreSQL: the advisory lock), so that the writes queued while this
+    process waited for it go in too."""
+    batch: list[_Write[Any]] = []
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK_KEY])
+            batch = _take()
             for write in batch:
                 try:
                     with translation.override(write.language), transaction.atomic():
@@ -118,6 +126,8 @@ def _commit(batch: list[_Write[Any]]) -> None:
         stats["batches"] += 1
         stats["writes"] += len(batch)
     except BaseException as exc:  # the commit (or the transaction) failed: nothing of the batch is stored
+        if not batch:  # it failed before taking them (at BEGIN): they fail with it, none waits forever
+            batch = _take()
         for write in batch:
             if write.ran and write.on_rollback is not None:
                 try:
