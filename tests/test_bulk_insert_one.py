@@ -551,6 +551,15 @@ def test_a_late_key_is_read_at_insert_time(tree, people) -> None:  # type: ignor
     assert Notification.objects.get(pk=note.obj.pk).obligation_id == ob.pk
 
 
+def test_a_late_key_still_unsaved_at_insert_time_is_refused_and_nothing_stored(tree, people) -> None:  # type: ignore[no-untyped-def]
+    ob = obligation(tree, people, full=False)
+    note = prepare_one(notification(people, ob, full=True), late=["obligation"])
+    before = Notification.objects.count()
+    with pytest.raises(ValueError, match="unsaved related object 'obligation'"):
+        note.insert()
+    assert Notification.objects.count() == before and note.obj.pk is None
+
+
 def test_an_unsaved_key_not_named_late_is_refused(tree, people) -> None:  # type: ignore[no-untyped-def]
     ob = obligation(tree, people, full=False)
     with pytest.raises(ValueError, match="obligation refers to an unsaved row"):

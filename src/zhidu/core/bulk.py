@@ -99,10 +99,10 @@ class PreparedInsert:
 
     __slots__ = ("late", "obj", "values")
 
-    def __init__(self, obj: models.Model, values: list[Any] | None, late: frozenset[str]) -> None:
+    def __init__(self, obj: models.Model, values: list[Any] | None, late: list[int]) -> None:
         self.obj = obj
         self.values = values   # None: prepare everything at insert time
-        self.late = late
+        self.late = late       # positions (in the statement) of the fields prepared at insert time
 
     def insert(self) -> None:
         """Store the instance (in the caller's transaction), as ``insert_one`` does."""
@@ -122,8 +122,9 @@ def prepare_one(obj: models.Model, *, late: Iterable[str] = ()) -> PreparedInser
         found = _ONE[model] = _one_sql(model)
     _sql, fields, auto = found
     names = frozenset(late)
+    positions = [i for i, (f, _plain, _none) in enumerate(fields) if f.name in names]
     if auto is not None and obj.pk is not None:  # stored by save() at insert time (see insert_one)
-        return PreparedInsert(obj, None, names)
+        return PreparedInsert(obj, None, positions)
     conn = connections[DEFAULT_DB_ALIAS]
     pre_save.send(sender=model, instance=obj, raw=False, using=conn.alias, update_fields=None)
     values: list[Any] = []
@@ -139,7 +140,23 @@ def prepare_one(obj: models.Model, *, late: Iterable[str] = ()) -> PreparedInser
         v = f.pre_save(obj, True)
         values.append(v if (v is None and none_stays) or (plain is not None and type(v) is plain)
                       else f.get_db_prep_save(v, conn))
-    return PreparedInsert(obj, values, names)
+    return PreparedInsert(obj, values, positions)
+
+
+def _late_key(obj: models.Model, field: Any) -> None:
+    """For a key prepared late, what ``Model._prepare_related_fields_for_save`` does: take the key of
+    the related row saved since (refusing one still unsaved)."""
+    if not field.is_relation or not field.is_cached(obj):
+        return
+    target = field.get_cached_value(obj)
+    if target is None:
+        return
+    if target.pk is None:
+        raise ValueError(f"save() prohibited to prevent data loss due to unsaved related object '{field.name}'.")
+    if getattr(obj, field.attname) in field.empty_values:
+        setattr(obj, field.attname, target.pk)
+    elif getattr(obj, field.attname) != target.pk:
+        field.delete_cached_value(obj)
 
 
 def insert_one(obj: models.Model, *, _prepared: PreparedInsert | None = None) -> None:
@@ -160,18 +177,22 @@ def insert_one(obj: models.Model, *, _prepared: PreparedInsert | None = None) ->
     if auto is not None and obj.pk is not None:  # a key given by the caller: the statement leaves it out
         obj.save(force_insert=True)
         return
-    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    early = _prepared.values if _prepared is not None else None
-    if early is None:  # (a prepared instance had it when it was prepared)
+    todo: Sequence[int]
+    if _prepared is None or _prepared.values is None:
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         pre_save.send(sender=model, instance=obj, raw=False, using=conn.alias, update_fields=None)
-    values: list[Any] = []
-    for i, (f, plain, none_stays) in enumerate(fields):
-        if early is not None and f.name not in _prepared.late:  # type: ignore[union-attr]  # set with early
-            values.append(early[i])
-            continue
+        todo = range(len(fields))
+        values: list[Any] = [None] * len(fields)
+    else:  # prepared with pre_save sent and its relations checked then: only the late fields are left
+        todo = _prepared.late
+        values = list(_prepared.values)
+        for i in todo:
+            _late_key(obj, fields[i][0])
+    for i in todo:
+        f, plain, none_stays = fields[i]
         v = f.pre_save(obj, True)
-        values.append(v if (v is None and none_stays) or (plain is not None and type(v) is plain)
-                      else f.get_db_prep_save(v, conn))
+        values[i] = v if (v is None and none_stays) or (plain is not None and type(v) is plain) \
+            else f.get_db_prep_save(v, conn)
     with transaction.mark_for_rollback_on_error(conn.alias), conn.cursor() as cursor:
         cursor.execute(sql, values)
         if auto is not None:
