@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, event_hash
@@ -48,11 +48,15 @@ class PendingEvent:
     """An event whose fields are ready but for its place in the chain (``prepare``); ``append``
     writes it."""
 
-    __slots__ = ("fields", "subject")
+    __slots__ = ("fields", "stored", "subject")
 
     def __init__(self, fields: dict[str, Any], subject: models.Model | None) -> None:
         self.fields = fields
         self.subject = subject      # a model instance unsaved when prepared: its key is read at append
+        # the database values of the fields fixed from now on, prepared here (not under the writer lock)
+        connection = connections[DEFAULT_DB_ALIAS]
+        self.stored = {f.attname: f.get_db_prep_save(fields[f.attname], connection)
+                       for f in _EVENT_FIELDS if f.attname in _FIXED and not (f.attname == "subject_id" and subject)}
 
     def append(self, late: dict[str, Any] | None = None) -> AuditEvent:
         """Append the event to its stream's chain in the caller's transaction; ``late``: payload
@@ -72,12 +76,12 @@ class PendingEvent:
         fields["prev_hash"] = prev or GENESIS
         if fields["at"] is None:
             fields["at"] = timezone.now()
-        digest = event_hash(**fields)
-        event = AuditEvent(**fields, hash=digest)
-        event.pk = _insert(connection, event, head=(fields["stream"], fields["seq"], digest))
-        event._state.adding = False
-        event._state.db = connection.alias
-        return event
+        fields["hash"] = event_hash(**fields)  # (fields has no "hash" before this)
+        stored = self.stored
+        values = [stored[f.attname] if f.attname in stored else f.get_db_prep_save(fields[f.attname], connection)
+                  for f in _EVENT_FIELDS]
+        pk = _insert(connection, values, head=(fields["stream"], fields["seq"], fields["hash"]))
+        return AuditEvent.from_db(connection.alias, _ATTNAMES, [pk, *(fields[f.attname] for f in _EVENT_FIELDS)])
 
 
 def prepare(
@@ -118,6 +122,9 @@ def prepare(
 # with plain SQL, each value prepared by its model field exactly as the ORM would store it.
 _STREAM_TABLE = AuditStream._meta.db_table
 _EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_ATTNAMES = [f.attname for f in AuditEvent._meta.concrete_fields]
+#: fields an event's preparation fixes (the others are set when it is appended)
+_FIXED = frozenset({"stream", "actor_id", "actor_label", "action", "subject_type", "subject_id", "unit_id", "clauses"})
 
 
 def _lock_head(connection: Any, stream_name: str) -> tuple[int, str]:
@@ -136,21 +143,32 @@ def _lock_head(connection: Any, stream_name: str) -> tuple[int, str]:
     return int(row[0]), str(row[1] or "")
 
 
-def _insert(connection: Any, event: AuditEvent, *, head: tuple[str, int, str]) -> int:
-    """Insert the event and move its stream's head (``head``: stream, seq, hash) to it; returns the
-    event's id. PostgreSQL does both in one statement (one round trip less per event)."""
-    table = AuditEvent._meta.db_table
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in _EVENT_FIELDS)
-    marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _EVENT_FIELDS]
+_SQL: dict[str, tuple[str, str, str]] = {}
+
+
+def _statements(connection: Any) -> tuple[str, str, str]:
+    """(insert, move the head, both in one — PostgreSQL) for this database, built once."""
+    found = _SQL.get(connection.vendor)
+    if found is None:
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in _EVENT_FIELDS)
+        marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
+        insert = f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
+        move = f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s"  # noqa: S608
+        both = f"WITH ev AS ({insert}) {move} RETURNING (SELECT id FROM ev)"  # noqa: S608 (model names)
+        found = _SQL[connection.vendor] = (insert, move, both)
+    return found
+
+
+def _insert(connection: Any, values: list[Any], *, head: tuple[str, int, str]) -> int:
+    """Insert the event (``values``: prepared, in ``_EVENT_FIELDS`` order) and move its stream's head
+    (``head``: stream, seq, hash) to it; returns the event's id. PostgreSQL does both in one statement
+    (one round trip less per event)."""
+    insert, move, both = _statements(connection)
     stream, seq, digest = head
-    insert = f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
-    move = f"UPDATE {_STREAM_TABLE} SET last_seq = %s, last_hash = %s WHERE name = %s"  # noqa: S608
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(f"WITH ev AS ({insert}) {move} RETURNING (SELECT id FROM ev)",  # noqa: S608 (model names)
-                        [*values, seq, digest, stream])
+            cur.execute(both, [*values, seq, digest, stream])
             row = cur.fetchone()
             if row is None:  # pragma: no cover - the head row is locked by _lock_head
                 raise RuntimeError(f"audit: stream {stream} has no head row")
