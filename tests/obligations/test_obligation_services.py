@@ -35,6 +35,20 @@ def test_open_computes_the_deadline_and_its_why_and_audits(tree, people, open_on
     assert (note.recipient, note.channel, note.event) == (people.handler, "in_app", "open")
 
 
+def test_open_inside_a_transaction_writes_under_one_savepoint(open_one) -> None:  # type: ignore[no-untyped-def]
+    """open_obligation = prepare_obligation + open: one savepoint (its own atomic block), not two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_one()  # warm: a first event creates its stream's head row
+    with CaptureQueriesContext(connection) as ctx:
+        ob = open_one()
+    sql = [q["sql"].lstrip().upper() for q in ctx.captured_queries]
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    assert sum(s.startswith("RELEASE SAVEPOINT") for s in sql) == 1
+    assert sum(s.startswith("INSERT") for s in sql) >= 3 and Obligation.objects.filter(pk=ob.pk).exists()
+
+
 def test_open_spanning_an_unknown_year_is_provisional(open_one) -> None:  # type: ignore[no-untyped-def]
     ob = open_one(start=dt.date(2030, 3, 1), now=at(2030, 3, 1, 9))
     assert ob.provisional is True and ob.decision["provisional"] is True

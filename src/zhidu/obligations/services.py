@@ -129,7 +129,7 @@ def open_obligation(
     return prepare_obligation(
         actor, kind=kind, subject=subject, deadline=deadline, title=title, title_args=title_args,
         responsible_unit=responsible_unit, responsible_person=responsible_person, decision=decision, via=via,
-        now=now).open()
+        now=now).open(savepoint=False)  # this function's own atomic block is the savepoint
 
 
 class PreparedObligation:
