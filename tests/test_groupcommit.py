@@ -29,11 +29,8 @@ def insert(name: str) -> Callable[[], int]:
     return write
 
 
-def run_together(writes: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
-    """Start one thread per write while the leader lock is held, so that all of them are waiting
-    when it is released: they must then be committed as one batch."""
-    out: list[tuple[str, Any]] = [("", None)] * len(writes)
-
+def _start(writes: list[Callable[[], Any]], out: list[tuple[str, Any]], first: int = 0) -> list[threading.Thread]:
+    """One thread per write from ``first`` on, each storing ("ok", result) or ("error", exception)."""
     def worker(i: int) -> None:
         try:
             out[i] = ("ok", groupcommit.run(writes[i]))
@@ -42,14 +39,27 @@ def run_together(writes: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(writes))]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(first, len(writes))]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def _until_waiting(n: int) -> None:
+    """Until ``n`` writes wait for a leader."""
+    deadline = time.monotonic() + 10
+    while len(groupcommit._waiting) < n and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(groupcommit._waiting) == n
+
+
+def run_together(writes: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
+    """Start one thread per write while the leader lock is held, so that all of them are waiting
+    when it is released: they must then be committed as one batch."""
+    out: list[tuple[str, Any]] = [("", None)] * len(writes)
     with groupcommit._leader:
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 10
-        while len(groupcommit._waiting) < len(writes) and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert len(groupcommit._waiting) == len(writes)
+        threads = _start(writes, out)
+        _until_waiting(len(writes))
     for t in threads:
         t.join(20)
     return out
@@ -211,21 +221,6 @@ def _blocking_begin(monkeypatch: pytest.MonkeyPatch, *, fail: bool = False) -> t
     return entered, go
 
 
-def _start(writes: list[Callable[[], Any]], out: list[tuple[str, Any]], first: int = 0) -> list[threading.Thread]:
-    def worker(i: int) -> None:
-        try:
-            out[i] = ("ok", groupcommit.run(writes[i]))
-        except BaseException as exc:  # the test inspects it
-            out[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(first, len(writes))]
-    for t in threads:
-        t.start()
-    return threads
-
-
 @pytest.mark.django_db(transaction=True)
 def test_writes_queued_while_the_leader_waits_for_the_lock_join_its_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     entered, go = _blocking_begin(monkeypatch)
@@ -235,9 +230,7 @@ def test_writes_queued_while_the_leader_waits_for_the_lock_join_its_batch(monkey
     threads = _start(writes[:1], out)                    # the leader, now waiting at BEGIN
     assert entered.wait(10)
     threads += _start(writes, out, first=1)               # these queue meanwhile
-    deadline = time.monotonic() + 10
-    while len(groupcommit._waiting) < 4 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    _until_waiting(4)
     go.set()
     for t in threads:
         t.join(20)
@@ -255,9 +248,7 @@ def test_a_begin_that_fails_fails_the_waiting_writes_and_none_hangs(monkeypatch:
     threads = _start(writes[:1], out)
     assert entered.wait(10)
     threads += _start(writes, out, first=1)
-    deadline = time.monotonic() + 10
-    while len(groupcommit._waiting) < 3 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    _until_waiting(3)
     go.set()
     for t in threads:
         t.join(20)

@@ -165,8 +165,7 @@ def _lock(complaint: Complaint | int) -> Complaint:
 
 def _audit(actor: Any, action: str, complaint: Complaint, clauses: Iterable[str], payload: dict[str, Any],
            *, unit_id: int | None = None) -> None:
-    record(actor, action, complaint, unit_id=unit_id or complaint.responsible_unit_id,
-           clauses=sorted(set(clauses)), payload={"number": complaint.number, "kind": complaint.kind, **payload})
+    _prepare_audit(actor, action, complaint, clauses, payload, unit_id=unit_id).append()
 
 
 def _prepare_audit(actor: Any, action: str, complaint: Complaint, clauses: Iterable[str],

@@ -94,6 +94,21 @@ def _one_sql(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | Non
     return sql, [(f, _plain(f), _none_stays(f)) for f in fields], auto
 
 
+def _statement(model: type[models.Model]) -> tuple[str, list[tuple[Any, type | None, bool]], Any]:
+    found = _ONE.get(model)
+    if found is None:
+        found = _ONE[model] = _one_sql(model)
+    return found
+
+
+def _db_value(field: Any, plain: type | None, none_stays: bool, obj: models.Model, conn: Any) -> Any:
+    """The field's value of ``obj`` as the database takes it (its own preparation, skipped where it
+    would return the value unchanged)."""
+    v = field.pre_save(obj, True)
+    return v if (v is None and none_stays) or (plain is not None and type(v) is plain) \
+        else field.get_db_prep_save(v, conn)
+
+
 class PreparedInsert:
     """A new instance with its values already prepared for its INSERT (``prepare_one``)."""
 
@@ -117,10 +132,7 @@ def prepare_one(obj: models.Model, *, late: Iterable[str] = ()) -> PreparedInser
     row inserted in that same transaction, say) are read and prepared at insert time; the other fields
     must not change once prepared."""
     model = type(obj)
-    found = _ONE.get(model)
-    if found is None:
-        found = _ONE[model] = _one_sql(model)
-    _sql, fields, auto = found
+    _sql, fields, auto = _statement(model)
     names = frozenset(late)
     positions = [i for i, (f, _plain, _none) in enumerate(fields) if f.name in names]
     if auto is not None and obj.pk is not None:  # stored by save() at insert time (see insert_one)
@@ -137,9 +149,7 @@ def prepare_one(obj: models.Model, *, late: Iterable[str] = ()) -> PreparedInser
             if target is not None and target.pk is None:
                 raise ValueError(f"prepare_one: {model._meta.label}.{f.name} refers to an unsaved row; "
                                  "name it in late")
-        v = f.pre_save(obj, True)
-        values.append(v if (v is None and none_stays) or (plain is not None and type(v) is plain)
-                      else f.get_db_prep_save(v, conn))
+        values.append(_db_value(f, plain, none_stays, obj, conn))
     return PreparedInsert(obj, values, positions)
 
 
@@ -170,10 +180,7 @@ def insert_one(obj: models.Model, *, _prepared: PreparedInsert | None = None) ->
     # The thread's connection itself, not the ``connection`` proxy: each field's preparation asks it for
     # ``ops``/``features``, and through the proxy every such attribute is a context-local lookup.
     conn = connections[DEFAULT_DB_ALIAS]
-    found = _ONE.get(model)
-    if found is None:
-        found = _ONE[model] = _one_sql(model)
-    sql, fields, auto = found
+    sql, fields, auto = _statement(model)
     if auto is not None and obj.pk is not None:  # a key given by the caller: the statement leaves it out
         obj.save(force_insert=True)
         return
@@ -189,10 +196,7 @@ def insert_one(obj: models.Model, *, _prepared: PreparedInsert | None = None) ->
         for i in todo:
             _late_key(obj, fields[i][0])
     for i in todo:
-        f, plain, none_stays = fields[i]
-        v = f.pre_save(obj, True)
-        values[i] = v if (v is None and none_stays) or (plain is not None and type(v) is plain) \
-            else f.get_db_prep_save(v, conn)
+        values[i] = _db_value(*fields[i], obj, conn)
     with transaction.mark_for_rollback_on_error(conn.alias), conn.cursor() as cursor:
         cursor.execute(sql, values)
         if auto is not None:
