@@ -273,7 +273,9 @@ def main() -> None:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
         wait_up(port, proc)
 
+        base_cpu0 = tree_cpu(proc.pid)
         base, base_wall = run_clients(port, args.baseline_seconds, args.clients, healthz_worker)
+        base_cpu = sum(b - a for a, b in zip(base_cpu0, tree_cpu(proc.pid), strict=True))
         run_id = uuid.uuid4().hex[:8]
         server_cpu0, client_cpu0 = tree_cpu(proc.pid), time.process_time()
         res, wall = run_clients(port, args.seconds, args.clients,
@@ -310,7 +312,8 @@ def main() -> None:
     print(f"| p50 latency | {pct(res.latencies, 50) * 1e3:.1f} ms | {pct(base.latencies, 50) * 1e3:.1f} ms | |")
     print(f"| p99 latency | {pct(res.latencies, 99) * 1e3:.1f} ms | {pct(base.latencies, 99) * 1e3:.1f} ms | |")
     print(f"| server CPU per request (user + system) | {server_cpu / max(requests, 1) * 1e3:.2f} ms "
-          f"({server_user / max(requests, 1) * 1e3:.2f} + {server_sys / max(requests, 1) * 1e3:.2f}) | | |")
+          f"({server_user / max(requests, 1) * 1e3:.2f} + {server_sys / max(requests, 1) * 1e3:.2f}) | "
+          f"{base_cpu / max(base_n, 1) * 1e3:.2f} ms | |")
     print(f"| CPUs busy: server / load clients | {server_cpu / wall:.2f} / {client_cpu / wall:.2f} | | |")
     print()
     print(f"statuses: {dict(sorted(res.status.items()))}; baseline {dict(sorted(base.status.items()))}")

@@ -125,5 +125,55 @@ def test_a_failed_service_leaves_no_event(tree) -> None:  # type: ignore[no-unty
 def test_streams_are_per_unit(tree) -> None:  # type: ignore[no-untyped-def]
     services.adopt_regulation(tree.admin, tree.hotel, code="P7", adopted_on=dt.date(2026, 1, 1))
     services.adopt_regulation(tree.admin, tree.marketing, code="P4", adopted_on=dt.date(2026, 1, 1))
-    streams = set(AuditEvent.objects.filter(action="org.adopt_regulation").values_list("stream", flat=True))
-    assert streams == {f"unit:{tree.hotel.pk}", f"unit:{tree.marketing.pk}"}
+    streams = {ev.unit_id: ev.stream for ev in AuditEvent.objects.filter(action="org.adopt_regulation")}
+    assert set(streams) == {tree.hotel.pk, tree.marketing.pk}
+    for unit_id, stream in streams.items():
+        prefix, _, n = stream.partition("/")
+        assert prefix == f"unit:{unit_id}" and 0 <= int(n) < 16
+
+
+@pytest.mark.django_db
+def test_a_subjects_events_stay_in_one_of_its_units_chains_and_subjects_spread(tree) -> None:  # type: ignore[no-untyped-def]
+    """ZHIDU_AUDIT_CHAINS_PER_UNIT (16): a unit's events are chained in 16 chains chosen by subject, so
+    that concurrent writers of one busy unit rarely wait for the same chain head."""
+    with transaction.atomic():
+        for i in range(40):
+            record(SYSTEM, "x.first", ("demo.thing", i), unit_id=tree.hotel.pk)
+        for i in range(40):
+            record(SYSTEM, "x.second", ("demo.thing", i), unit_id=tree.hotel.pk)
+    events = list(AuditEvent.objects.filter(action__startswith="x.").order_by("id"))
+    by_subject: dict[str, set[str]] = {}
+    for ev in events:
+        by_subject.setdefault(ev.subject_id, set()).add(ev.stream)
+    assert all(len(chains) == 1 for chains in by_subject.values())          # one chain per subject
+    chains = {ev.stream for ev in events}
+    assert len(chains) >= 8 and all(c.startswith(f"unit:{tree.hotel.pk}/") for c in chains)
+    for chain in chains:  # each chain numbered 1, 2, … in the order written
+        seqs = [ev.seq for ev in events if ev.stream == chain]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert verify_chains().ok
+
+
+@pytest.mark.django_db
+def test_an_unsaved_subject_gets_its_chain_when_appended(tree) -> None:  # type: ignore[no-untyped-def]
+    from zhidu.audit.services import prepare, unit_stream
+    from zhidu.org.models import OrgUnit
+
+    unit = OrgUnit(organization_id=tree.root.organization_id, parent=tree.hotel, code="new", name="新组",
+                kind=UnitKind.TEAM)
+    pending = prepare(SYSTEM, "x.create", unit, unit_id=tree.hotel.pk)
+    with transaction.atomic():
+        unit.save()
+        ev = pending.append()
+    assert ev.stream == unit_stream(tree.hotel.pk, "org.orgunit", str(unit.pk))
+    assert AuditEvent.objects.get(pk=ev.pk).stream == ev.stream and verify_chains().ok
+
+
+@pytest.mark.django_db
+def test_one_chain_per_unit_when_configured(tree, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ZHIDU_AUDIT_CHAINS_PER_UNIT = 1
+    with transaction.atomic():
+        for i in range(5):
+            record(SYSTEM, "x", ("demo.thing", i), unit_id=tree.hotel.pk)
+    assert set(AuditEvent.objects.filter(action="x").values_list("stream", flat=True)) == {f"unit:{tree.hotel.pk}"}
+    assert list(AuditEvent.objects.filter(action="x").order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]

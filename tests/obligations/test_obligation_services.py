@@ -35,11 +35,12 @@ def test_open_computes_the_deadline_and_its_why_and_audits(tree, people, open_on
     assert (note.recipient, note.channel, note.event) == (people.handler, "in_app", "open")
 
 
-def test_open_inside_a_transaction_writes_under_one_savepoint(open_one) -> None:  # type: ignore[no-untyped-def]
+def test_open_inside_a_transaction_writes_under_one_savepoint(open_one, settings) -> None:  # type: ignore[no-untyped-def]
     """open_obligation = prepare_obligation + open: one savepoint (its own atomic block), not two."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    settings.ZHIDU_AUDIT_CHAINS_PER_UNIT = 1  # both events in one chain:
     open_one()  # warm: a first event creates its stream's head row
     with CaptureQueriesContext(connection) as ctx:
         ob = open_one()

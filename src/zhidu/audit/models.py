@@ -1,7 +1,8 @@
 """Append-only, hash-chained audit events.
 
-Events are chained per *stream* (by default one stream per organization unit), so that writers
-in different units never wait on each other; ``AuditStream`` is the head of one chain and the
+Events are chained per *stream* (by default a unit's events in ``ZHIDU_AUDIT_CHAINS_PER_UNIT``
+chains, chosen by subject: ``audit.services.unit_stream``), so that writers in different units, or
+on different subjects of one unit, rarely wait on each other; ``AuditStream`` is the head of one chain and the
 only row a writer locks. ``zhidu audit verify`` walks every chain.
 """
 

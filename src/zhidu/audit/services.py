@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
@@ -17,6 +19,17 @@ from .models import AuditEvent, AuditStream
 def _normalize(payload: Any) -> Any:
     """What the JSON column will give back, so that the hash covers exactly what is stored."""
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def unit_stream(unit_id: int, subject_type: str, subject_id: str) -> str:
+    """The chain of a unit that holds a subject's events: ``unit:<id>`` when the unit has one chain
+    (``ZHIDU_AUDIT_CHAINS_PER_UNIT`` = 1), else ``unit:<id>/<n>``, ``n`` from the subject (CRC-32 of its
+    type and key), so that a subject's events stay in one chain and the events of many subjects of
+    one unit spread over its chains (their writers do not queue for one head row)."""
+    chains = int(settings.ZHIDU_AUDIT_CHAINS_PER_UNIT)
+    if chains <= 1:
+        return f"unit:{unit_id}"
+    return f"unit:{unit_id}/{zlib.crc32(f'{subject_type}:{subject_id}'.encode()) % chains}"
 
 
 def _subject(subject: models.Model | tuple[str, object]) -> tuple[str, str]:
@@ -38,7 +51,8 @@ def record(
 ) -> AuditEvent:
     """Append one event to its stream's chain, in the caller's transaction.
 
-    Only the stream's head row is locked, so writes in different streams do not serialize.
+    Only the stream's head row is locked, so writes in different streams do not serialize. The
+    stream is ``stream`` or one of the unit's chains (``unit_stream``), else ``global``.
     """
     return prepare(actor, action, subject, payload=payload, clauses=clauses, unit_id=unit_id,
                    stream=stream).append()
@@ -55,8 +69,9 @@ class PendingEvent:
         self.subject = subject      # a model instance unsaved when prepared: its key is read at append
         # the database values of the fields fixed from now on, prepared here (not under the writer lock)
         connection = connections[DEFAULT_DB_ALIAS]
+        late = {"subject_id", "stream"} if subject is not None else set()
         self.stored = {f.attname: f.get_db_prep_save(fields[f.attname], connection)
-                       for f in _EVENT_FIELDS if f.attname in _FIXED and not (f.attname == "subject_id" and subject)}
+                       for f in _EVENT_FIELDS if f.attname in _FIXED and f.attname not in late}
 
     def append(self, late: dict[str, Any] | None = None) -> AuditEvent:
         """Append the event to its stream's chain in the caller's transaction; ``late``: payload
@@ -69,6 +84,8 @@ class PendingEvent:
             if self.subject.pk is None:
                 raise ValueError("audit: the event's subject was never saved")
             fields["subject_id"] = str(self.subject.pk)
+            if fields["stream"] is None:  # one of the unit's chains, chosen by the subject's key
+                fields["stream"] = unit_stream(fields["unit_id"], fields["subject_type"], fields["subject_id"])
         if late:
             fields["payload"] = {**fields["payload"], **_normalize(late)}
         seq, prev = _lock_head(connection, fields["stream"])
@@ -101,8 +118,14 @@ def prepare(
     (so that a stream's times follow its order)."""
     unsaved = isinstance(subject, models.Model) and subject.pk is None
     subject_type, subject_id = _subject(subject)
+    if not stream:
+        if unit_id is None:
+            stream = "global"
+        elif not unsaved:
+            stream = unit_stream(unit_id, subject_type, subject_id)
+        # else: chosen when the event is appended, once the subject has its key
     fields: dict[str, Any] = {
-        "stream": stream or (f"unit:{unit_id}" if unit_id is not None else "global"),
+        "stream": stream,
         "seq": 0,
         "prev_hash": GENESIS,
         "at": at,
