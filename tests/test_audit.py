@@ -177,3 +177,28 @@ def test_one_chain_per_unit_when_configured(tree, settings) -> None:  # type: ig
             record(SYSTEM, "x", ("demo.thing", i), unit_id=tree.hotel.pk)
     assert set(AuditEvent.objects.filter(action="x").values_list("stream", flat=True)) == {f"unit:{tree.hotel.pk}"}
     assert list(AuditEvent.objects.filter(action="x").order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db
+def test_events_chained_before_and_after_a_change_of_chains_per_unit_all_verify(tree, settings) -> None:  # type: ignore[no-untyped-def]
+    """An upgrade from one chain per unit: the old chain keeps its events, new events go to the new
+    chains, and verify walks both (and still finds an edit in the old one)."""
+    settings.ZHIDU_AUDIT_CHAINS_PER_UNIT = 1
+    with transaction.atomic():
+        for i in range(3):
+            record(SYSTEM, "x.before", ("demo.thing", i), unit_id=tree.hotel.pk)
+    settings.ZHIDU_AUDIT_CHAINS_PER_UNIT = 16
+    with transaction.atomic():
+        for i in range(3):
+            record(SYSTEM, "x.after", ("demo.thing", i), unit_id=tree.hotel.pk)
+    old = f"unit:{tree.hotel.pk}"
+    assert set(AuditEvent.objects.filter(action="x.before").values_list("stream", flat=True)) == {old}
+    assert old not in set(AuditEvent.objects.filter(action="x.after").values_list("stream", flat=True))
+    report = verify_chains()
+    assert report.ok and report.events >= 6
+    victim = AuditEvent.objects.filter(action="x.before").order_by("seq").first()
+    assert victim is not None
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+                    ["someone else", victim.pk])
+    assert [b.stream for b in verify_chains().breaks] == [old]
