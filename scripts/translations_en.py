@@ -23,6 +23,15 @@ EN: dict[str, str | tuple[str, str]] = {
     "接口令牌": "API token",
     "只能为自己签发接口令牌。": "You can only issue API tokens for yourself.",
     "只能吊销自己的接口令牌。": "You can only revoke your own API tokens.",
+    # core: zhidu serve
+    "zhidu 已启动：http://%(host)s:%(port)s/（数据库：%(engine)s %(name)s）":
+        "zhidu is running at http://%(host)s:%(port)s/  (database: %(engine)s %(name)s)",
+    "gunicorn：%(workers)s 个工作进程，每个 %(threads)s 个线程。": "gunicorn: %(workers)s worker processes × %(threads)s threads.",
+    "定时任务（zhidu tick）每 60 秒运行一次，每次只在一个工作进程中运行（--no-jobs 关闭）。":
+        "Scheduled jobs (zhidu tick) run every 60 s in one worker at a time (--no-jobs to turn off).",
+    "定时任务（zhidu tick）在本进程中每 60 秒运行一次（--no-jobs 关闭）。":
+        "Scheduled jobs (zhidu tick) run in this process every 60 s (--no-jobs to turn off).",
+    "按 Ctrl-C 停止。": "Stop with Ctrl-C.",
     # attendance
     "一次最多推送 50000 条。": "At most 50000 records per push.",
     "未找到此假别。": "Leave type not found.",

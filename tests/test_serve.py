@@ -72,7 +72,7 @@ def test_serve_with_workers_runs_gunicorn_with_that_many_processes(tmp_path: Pat
             raise
     assert proc.returncode == 0
     out = proc.stdout.read() if proc.stdout else ""
-    assert "gunicorn: 2 worker processes × 2 threads" in out
+    assert "gunicorn：2 个工作进程，每个 2 个线程。" in out  # translatable; Chinese by default
 
 
 def test_gunicorn_options() -> None:

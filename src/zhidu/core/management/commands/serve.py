@@ -32,17 +32,17 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         db = settings.DATABASES["default"]
-        self.stdout.write(f"zhidu is running at http://{shown}:{port}/  (database: {db['ENGINE'].rsplit('.', 1)[-1]}"
-                          f" {db['NAME']})")
+        self.stdout.write(_("zhidu 已启动：http://%(host)s:%(port)s/（数据库：%(engine)s %(name)s）") % {
+            "host": shown, "port": port, "engine": db["ENGINE"].rsplit(".", 1)[-1], "name": db["NAME"]})
         jobs = not options["no_jobs"]
         if workers:
             from zhidu.core.server import gunicorn_options, run_gunicorn
 
-            self.stdout.write(f"gunicorn: {workers} worker processes × {options['threads'] or 4} threads.")
+            self.stdout.write(_("gunicorn：%(workers)s 个工作进程，每个 %(threads)s 个线程。") % {
+                "workers": workers, "threads": options["threads"] or 4})
             if jobs:
-                self.stdout.write("Scheduled jobs (zhidu tick) run every 60 s in one worker at a time "
-                                  "(--no-jobs to turn off).")
-            self.stdout.write("Stop with Ctrl-C.")
+                self.stdout.write(_("定时任务（zhidu tick）每 60 秒运行一次，每次只在一个工作进程中运行（--no-jobs 关闭）。"))
+            self.stdout.write(_("按 Ctrl-C 停止。"))
             run_gunicorn(gunicorn_options(host=host, port=port, workers=workers, threads=options["threads"] or 4,
                                           jobs=jobs))
             return
@@ -50,8 +50,8 @@ class Command(BaseCommand):
             from zhidu.obligations.jobs import start_ticker
 
             start_ticker(60.0)
-            self.stdout.write("Scheduled jobs (zhidu tick) run in this process every 60 s (--no-jobs to turn off).")
-        self.stdout.write("Stop with Ctrl-C.")
+            self.stdout.write(_("定时任务（zhidu tick）在本进程中每 60 秒运行一次（--no-jobs 关闭）。"))
+        self.stdout.write(_("按 Ctrl-C 停止。"))
         from waitress import serve
 
         from zhidu.wsgi import application
