@@ -202,3 +202,25 @@ def test_events_chained_before_and_after_a_change_of_chains_per_unit_all_verify(
         cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
                     ["someone else", victim.pk])
     assert [b.stream for b in verify_chains().breaks] == [old]
+
+
+@pytest.mark.django_db
+def test_a_units_chains_are_created_with_its_first_event(tree) -> None:  # type: ignore[no-untyped-def]
+    """All 16 heads at once: which chain an event lands in (a random batch id, say) then never changes
+    the statements it takes."""
+    from django.test.utils import CaptureQueriesContext
+
+    from zhidu.audit.models import AuditStream
+    from zhidu.org.models import OrgUnit
+
+    unit = services.create_unit(tree.admin, parent=tree.hotel, code="fresh", name="新组", kind=UnitKind.TEAM)
+    # the unit's first event (its creation) created all its chains, one of them holding the event
+    heads = AuditStream.objects.filter(name__startswith=f"unit:{unit.pk}/")
+    assert heads.count() == 16 and sorted(h.last_seq for h in heads) == [0] * 15 + [1]
+    counts = set()
+    for i in range(2, 40):
+        with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+            record(SYSTEM, "x.more", ("demo.thing", i), unit_id=unit.pk)
+        counts.add(len(ctx.captured_queries))
+    assert len(counts) == 1 and len({ev.stream for ev in AuditEvent.objects.filter(action="x.more")}) > 8
+    assert OrgUnit.objects.filter(pk=unit.pk).exists() and verify_chains().ok

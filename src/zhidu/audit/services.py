@@ -158,12 +158,24 @@ def _lock_head(connection: Any, stream_name: str) -> tuple[int, str]:
     with connection.cursor() as cur:
         cur.execute(sql, [stream_name])
         row = cur.fetchone()
-    if row is None:  # the stream's first event
-        AuditStream.objects.get_or_create(name=stream_name)
+    if row is None:  # the stream's first event: a unit's chains are all created with its first event
+        AuditStream.objects.bulk_create([AuditStream(name=name) for name in _created_with(stream_name)],
+                                        ignore_conflicts=True)
         with connection.cursor() as cur:
             cur.execute(sql, [stream_name])
             row = cur.fetchone()
     return int(row[0]), str(row[1] or "")
+
+
+def _created_with(stream_name: str) -> list[str]:
+    """The chains whose heads are created together with ``stream_name``'s: every chain of its unit
+    (``unit_stream``), so that which of them an event lands in never changes the statements it takes
+    after the unit's first event; otherwise the stream alone."""
+    prefix, slash, n = stream_name.partition("/")
+    if not (prefix.startswith("unit:") and slash and n.isdigit()):
+        return [stream_name]
+    chains = int(settings.ZHIDU_AUDIT_CHAINS_PER_UNIT)
+    return sorted({stream_name, *(f"{prefix}/{k}" for k in range(chains))})
 
 
 _SQL: dict[str, tuple[str, str, str]] = {}
