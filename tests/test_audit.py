@@ -224,3 +224,35 @@ def test_a_units_chains_are_created_with_its_first_event(tree) -> None:  # type:
         counts.add(len(ctx.captured_queries))
     assert len(counts) == 1 and len({ev.stream for ev in AuditEvent.objects.filter(action="x.more")}) > 8
     assert OrgUnit.objects.filter(pk=unit.pk).exists() and verify_chains().ok
+
+
+@pytest.mark.django_db
+def test_verify_reads_every_chain_in_one_scan_and_counts_the_chains_written(tree) -> None:  # type: ignore[no-untyped-def]
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic():
+        record(SYSTEM, "x", ("demo.thing", 0), unit_id=tree.hotel.pk)
+    with CaptureQueriesContext(connection) as few:
+        first = verify_chains()
+    with transaction.atomic():
+        for i in range(1, 60):
+            record(SYSTEM, "x", ("demo.thing", i), unit_id=tree.marketing.pk)
+    with CaptureQueriesContext(connection) as many:
+        report = verify_chains()
+    assert first.ok and report.ok and report.events == first.events + 59
+    written = set(AuditEvent.objects.values_list("stream", flat=True))
+    assert report.streams == len(written) > first.streams      # the unit's empty chains are not counted
+    assert len(many.captured_queries) == len(few.captured_queries) <= 4   # not one query per chain
+
+
+@pytest.mark.django_db
+def test_a_chain_whose_every_event_was_removed_is_found(tree) -> None:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        ev = record(SYSTEM, "x", ("demo.thing", "gone"), unit_id=tree.hotel.pk)
+    others = AuditEvent.objects.filter(stream=ev.stream).exclude(pk=ev.pk).values_list("pk", flat=True)
+    with connection.cursor() as cur:
+        for pk in [ev.pk, *others]:
+            cur.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [pk])  # noqa: S608
+    report = verify_chains()
+    assert [(b.stream, b.event_id) for b in report.breaks] == [(ev.stream, None)]
+    assert "events were removed" in report.breaks[0].reason

@@ -39,42 +39,68 @@ class VerifyReport:
         return not self.breaks
 
 
-def _verify_stream(name: str, head: AuditStream | None) -> tuple[int, Break | None]:
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    for ev in AuditEvent.objects.filter(stream=name).order_by("seq").iterator(chunk_size=2000):
-        count += 1
-        if ev.seq != expected_seq:
-            return count, Break(name, expected_seq, ev.pk, f"missing event: found seq {ev.seq}")
-        if ev.prev_hash != prev:
-            return count, Break(name, ev.seq, ev.pk, "link to the previous event is broken")
-        digest = event_hash(
+class _Walk:
+    """One chain being verified, event after event in seq order."""
+
+    __slots__ = ("broken", "expected_seq", "name", "prev")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.prev = GENESIS
+        self.expected_seq = 1
+        self.broken: Break | None = None
+
+    def step(self, ev: AuditEvent) -> bool:
+        """Check the next event; False once the chain is broken (its later events are not verified)."""
+        if self.broken is not None:
+            return False
+        if ev.seq != self.expected_seq:
+            self.broken = Break(self.name, self.expected_seq, ev.pk, f"missing event: found seq {ev.seq}")
+        elif ev.prev_hash != self.prev:
+            self.broken = Break(self.name, ev.seq, ev.pk, "link to the previous event is broken")
+        elif event_hash(
             stream=ev.stream, seq=ev.seq, prev_hash=ev.prev_hash, at=ev.at, actor_id=ev.actor_id,
             actor_label=ev.actor_label, action=ev.action, subject_type=ev.subject_type,
             subject_id=ev.subject_id, unit_id=ev.unit_id, payload=ev.payload, clauses=ev.clauses,
-        )
-        if digest != ev.hash:
-            return count, Break(name, ev.seq, ev.pk, "content does not match its hash (edited)")
-        prev = ev.hash
-        expected_seq += 1
-    if head is not None and (head.last_seq != expected_seq - 1 or (head.last_hash or GENESIS) != prev):
-        return count, Break(name, expected_seq, None, f"head says seq {head.last_seq}: events were removed")
-    return count, None
+        ) != ev.hash:
+            self.broken = Break(self.name, ev.seq, ev.pk, "content does not match its hash (edited)")
+        else:
+            self.prev = ev.hash
+            self.expected_seq += 1
+        return True
+
+    def end(self, head: AuditStream | None) -> Break | None:
+        """The chain's break, if any, once its last event is checked against its head."""
+        if self.broken is None and head is not None and (
+                head.last_seq != self.expected_seq - 1 or (head.last_hash or GENESIS) != self.prev):
+            self.broken = Break(self.name, self.expected_seq, None,
+                                f"head says seq {head.last_seq}: events were removed")
+        return self.broken
 
 
 def verify_chains() -> VerifyReport:
-    """Walk every chain; report the first broken link of each broken chain."""
+    """Walk every chain — one scan of all events in chain order — and report the first broken link of
+    each broken chain. Counted: the chains that hold events or whose head says they should (a unit's
+    chains not written yet are not)."""
     heads = {h.name: h for h in AuditStream.objects.all()}
-    names = sorted(set(heads) | set(AuditEvent.objects.values_list("stream", flat=True).distinct()))
+    walked: set[str] = set()
     total = 0
     breaks: list[Break] = []
-    for name in names:
-        count, brk = _verify_stream(name, heads.get(name))
-        total += count
-        if brk:
+    walk: _Walk | None = None
+    for ev in AuditEvent.objects.order_by("stream", "seq").iterator(chunk_size=2000):
+        if walk is None or ev.stream != walk.name:
+            if walk is not None and (brk := walk.end(heads.get(walk.name))):
+                breaks.append(brk)
+            walk = _Walk(ev.stream)
+            walked.add(ev.stream)
+        total += walk.step(ev)
+    if walk is not None and (brk := walk.end(heads.get(walk.name))):
+        breaks.append(brk)
+    for name, head in heads.items():
+        if name not in walked and head.last_seq and (brk := _Walk(name).end(head)):  # every event removed
+            walked.add(name)
             breaks.append(brk)
-    return VerifyReport(streams=len(names), events=total, breaks=breaks)
+    return VerifyReport(streams=len(walked), events=total, breaks=sorted(breaks, key=lambda b: b.stream))
 
 
 def events_for(actor: access.Actor, *, unit: OrgUnit | None = None) -> QuerySet[AuditEvent]:
