@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhidu.audit.services import PendingEvent, record
+from zhidu.audit.services import PendingEvent
 from zhidu.audit.services import prepare as prepare_event
 from zhidu.calendar import selectors as calendar_selectors
 from zhidu.core.bulk import PreparedInsert, prepare_one
@@ -82,9 +82,16 @@ def schedule_reminder(obligation: Obligation, policy: KindPolicy, now: dt.dateti
 
 
 def _audit(actor: access.Actor, action: str, obligation: Obligation, payload: dict[str, Any]) -> None:
-    record(actor, action, obligation, unit_id=obligation.responsible_unit_id, clauses=obligation.clauses,
-           payload={"kind": obligation.kind, "subject": f"{obligation.subject_type}:{obligation.subject_id}",
-                    **payload})
+    _prepare_audit(actor, action, obligation, payload).append()
+
+
+def _prepare_audit(actor: access.Actor, action: str, obligation: Obligation, payload: dict[str, Any]) -> PendingEvent:
+    """``_audit``'s event, prepared before the transaction (the obligation may not be stored yet, nor
+    its subject: ``subject`` is then given again when the event is appended)."""
+    return prepare_event(actor, action, obligation, unit_id=obligation.responsible_unit_id,
+                         clauses=obligation.clauses,
+                         payload={"kind": obligation.kind,
+                                  "subject": f"{obligation.subject_type}:{obligation.subject_id}", **payload})
 
 
 def _lock(obligation: Obligation | int) -> Obligation:
@@ -238,9 +245,8 @@ def prepare_obligation(
         state_changed_by=_person(actor),
     )
     obligation.next_reminder_at = schedule_reminder(obligation, policy, now)
-    event = prepare_event(actor, "obligations.open", obligation, unit_id=unit.pk, clauses=clauses, payload={
-        "kind": kind, "subject": f"{subject_type}:{subject_id}", "due_at": obligation.due_at,
-        "provisional": obligation.provisional, "deadline": spec,
+    event = _prepare_audit(actor, "obligations.open", obligation, {
+        "due_at": obligation.due_at, "provisional": obligation.provisional, "deadline": spec,
         "responsible_person_id": getattr(responsible_person, "pk", None), "responsible_unit_id": unit.pk,
         "rule": why.rule,
     })
