@@ -23,6 +23,15 @@ EN: dict[str, str | tuple[str, str]] = {
     "接口令牌": "API token",
     "只能为自己签发接口令牌。": "You can only issue API tokens for yourself.",
     "只能吊销自己的接口令牌。": "You can only revoke your own API tokens.",
+    # audit: verify, on the audit page
+    "链 %(stream)s 缺少第 %(seq)s 条事件（其后是第 %(detail)s 条，事件 #%(event)s）。":
+        "Chain %(stream)s is missing event %(seq)s (the next is %(detail)s, event #%(event)s).",
+    "链 %(stream)s 第 %(seq)s 条（事件 #%(event)s）与前一条事件的链接已断开。":
+        "Chain %(stream)s, event %(seq)s (#%(event)s): the link to the previous event is broken.",
+    "链 %(stream)s 第 %(seq)s 条（事件 #%(event)s）的内容与其哈希不符：已被修改。":
+        "Chain %(stream)s, event %(seq)s (#%(event)s): its content does not match its hash — it was edited.",
+    "链 %(stream)s 的链头记到第 %(detail)s 条，事件只到第 %(last)s 条：有事件被删除。":
+        "Chain %(stream)s: its head records %(detail)s events but only %(last)s are there — events were removed.",
     # core: zhidu serve
     "zhidu 已启动：http://%(host)s:%(port)s/（数据库：%(engine)s %(name)s）":
         "zhidu is running at http://%(host)s:%(port)s/  (database: %(engine)s %(name)s)",

@@ -256,3 +256,19 @@ def test_a_chain_whose_every_event_was_removed_is_found(tree) -> None:  # type: 
     report = verify_chains()
     assert [(b.stream, b.event_id) for b in report.breaks] == [(ev.stream, None)]
     assert "events were removed" in report.breaks[0].reason
+
+
+@pytest.mark.django_db
+def test_a_break_is_explained_in_the_users_language(tree) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with transaction.atomic():
+        ev = record(SYSTEM, "x", ("demo.thing", "edited"), unit_id=tree.hotel.pk)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+                    ["someone else", ev.pk])
+    brk = verify_chains().breaks[0]
+    assert brk.kind == "edited" and f"#{ev.pk}" in brk.explained and "已被修改" in brk.explained
+    with translation.override("en"):
+        assert brk.explained.startswith(f"Chain {ev.stream}, event {ev.seq} (#{ev.pk})") and "edited" in brk.explained
+    assert "(edited)" in str(brk)   # the CLI's technical line is unchanged

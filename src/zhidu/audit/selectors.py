@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhidu.core.errors import PermissionDeniedError
 from zhidu.org import access
@@ -15,6 +16,14 @@ from zhidu.org.models import OrgUnit
 from .chain import GENESIS, event_hash
 from .models import AuditEvent, AuditStream
 
+#: a break's explanation for people (the pages), by kind; ``reason`` is the technical one (the CLI)
+_EXPLAINED = {
+    "missing": gettext_noop("链 %(stream)s 缺少第 %(seq)s 条事件（其后是第 %(detail)s 条，事件 #%(event)s）。"),
+    "link": gettext_noop("链 %(stream)s 第 %(seq)s 条（事件 #%(event)s）与前一条事件的链接已断开。"),
+    "edited": gettext_noop("链 %(stream)s 第 %(seq)s 条（事件 #%(event)s）的内容与其哈希不符：已被修改。"),
+    "removed": gettext_noop("链 %(stream)s 的链头记到第 %(detail)s 条，事件只到第 %(last)s 条：有事件被删除。"),
+}
+
 
 @dataclass(frozen=True)
 class Break:
@@ -22,10 +31,20 @@ class Break:
     seq: int
     event_id: int | None
     reason: str
+    kind: str = ""              # a key of _EXPLAINED
+    detail: int | None = None   # "missing": the seq found instead; "removed": the seq the head records
 
     def __str__(self) -> str:
         where = f"event #{self.event_id}" if self.event_id is not None else "stream head"
         return f"stream {self.stream} seq {self.seq} ({where}): {self.reason}"
+
+    @property
+    def explained(self) -> str:
+        """The break in the user's language."""
+        if self.kind not in _EXPLAINED:
+            return str(self)
+        return _(_EXPLAINED[self.kind]) % {"stream": self.stream, "seq": self.seq, "event": self.event_id,
+                                           "detail": self.detail, "last": self.seq - 1}
 
 
 @dataclass(frozen=True)
@@ -55,15 +74,16 @@ class _Walk:
         if self.broken is not None:
             return False
         if ev.seq != self.expected_seq:
-            self.broken = Break(self.name, self.expected_seq, ev.pk, f"missing event: found seq {ev.seq}")
+            self.broken = Break(self.name, self.expected_seq, ev.pk, f"missing event: found seq {ev.seq}",
+                                "missing", ev.seq)
         elif ev.prev_hash != self.prev:
-            self.broken = Break(self.name, ev.seq, ev.pk, "link to the previous event is broken")
+            self.broken = Break(self.name, ev.seq, ev.pk, "link to the previous event is broken", "link")
         elif event_hash(
             stream=ev.stream, seq=ev.seq, prev_hash=ev.prev_hash, at=ev.at, actor_id=ev.actor_id,
             actor_label=ev.actor_label, action=ev.action, subject_type=ev.subject_type,
             subject_id=ev.subject_id, unit_id=ev.unit_id, payload=ev.payload, clauses=ev.clauses,
         ) != ev.hash:
-            self.broken = Break(self.name, ev.seq, ev.pk, "content does not match its hash (edited)")
+            self.broken = Break(self.name, ev.seq, ev.pk, "content does not match its hash (edited)", "edited")
         else:
             self.prev = ev.hash
             self.expected_seq += 1
@@ -74,7 +94,7 @@ class _Walk:
         if self.broken is None and head is not None and (
                 head.last_seq != self.expected_seq - 1 or (head.last_hash or GENESIS) != self.prev):
             self.broken = Break(self.name, self.expected_seq, None,
-                                f"head says seq {head.last_seq}: events were removed")
+                                f"head says seq {head.last_seq}: events were removed", "removed", head.last_seq)
         return self.broken
 
 
