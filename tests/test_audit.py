@@ -6,7 +6,7 @@ import io
 import pytest
 from django.contrib import admin
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from zhidu.audit.models import AppendOnlyError, AuditEvent
@@ -24,6 +24,18 @@ def verify_output() -> tuple[bool, str]:
     except CommandError:
         return False, out.getvalue()
     return True, out.getvalue()
+
+
+def tamper(sql: str, params: list[object]) -> None:
+    """Change event rows the way someone with direct database access would, past the database's
+    append-only guard (migration audit 0002): on PostgreSQL by declaring it for this transaction, on
+    SQLite by dropping the UPDATE trigger (the test's rollback restores it)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL zhidu.audit_unguarded = 'on'")
+        elif connection.vendor == "sqlite":
+            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+        cur.execute(sql, params)
 
 
 @pytest.mark.django_db
@@ -53,9 +65,8 @@ def test_chain_verifies_then_an_edit_in_the_database_is_found(tree) -> None:  # 
     assert ok and text.startswith("OK:")
 
     victim = AuditEvent.objects.filter(action="org.create_unit", payload__code="team2").get()
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
-                    ["someone else", victim.pk])
+    tamper(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+           ["someone else", victim.pk])
     ok, text = verify_output()
     assert not ok
     assert f"stream {victim.stream} seq {victim.seq} (event #{victim.pk})" in text
@@ -68,8 +79,7 @@ def test_a_deleted_event_is_found(tree) -> None:  # type: ignore[no-untyped-def]
         services.create_unit(tree.admin, parent=tree.hotel, code=f"t{i}", name=f"组{i}", kind=UnitKind.TEAM)
     last = AuditEvent.objects.filter(action="org.create_unit").order_by("-id").first()
     assert last is not None
-    with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [last.pk])  # noqa: S608
+    tamper(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [last.pk])  # noqa: S608
     report = verify_chains()
     assert not report.ok and report.breaks[0].stream == last.stream
 
@@ -78,9 +88,8 @@ def test_a_deleted_event_is_found(tree) -> None:  # type: ignore[no-untyped-def]
 def test_a_payload_edit_is_found(tree) -> None:  # type: ignore[no-untyped-def]
     services.adopt_regulation(tree.admin, tree.hotel, code="P4", adopted_on=dt.date(2026, 1, 1))
     ev = AuditEvent.objects.get(action="org.adopt_regulation")
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET payload = %s WHERE id = %s",  # noqa: S608
-                    ['{"regulation": "P7", "adopted_on": "2026-01-01"}', ev.pk])
+    tamper(f"UPDATE {AuditEvent._meta.db_table} SET payload = %s WHERE id = %s",  # noqa: S608
+           ['{"regulation": "P7", "adopted_on": "2026-01-01"}', ev.pk])
     report = verify_chains()
     assert [b.event_id for b in report.breaks] == [ev.pk]
 
@@ -103,6 +112,24 @@ def test_events_cannot_be_changed_or_deleted_through_the_app(tree) -> None:  # t
     assert not model_admin.has_change_permission(request, ev)
     assert not model_admin.has_delete_permission(request, ev)
     assert not model_admin.has_add_permission(request)
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_to_change_an_event(tree) -> None:  # type: ignore[no-untyped-def]
+    """Migration audit 0002: a direct UPDATE is refused by the database itself (both databases), and
+    a direct DELETE on PostgreSQL; the row is left as it was and the chain still verifies."""
+    ev = AuditEvent.objects.order_by("id").first()
+    assert ev is not None
+    statements = [(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+                   ["someone else", ev.pk])]
+    if connection.vendor == "postgresql":
+        statements.append((f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [ev.pk]))  # noqa: S608
+    for sql, params in statements:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, params)
+    again = AuditEvent.objects.get(pk=ev.pk)
+    assert (again.actor_label, again.hash) == (ev.actor_label, ev.hash)
+    assert verify_chains().ok
 
 
 @pytest.mark.django_db(transaction=True)
@@ -198,9 +225,8 @@ def test_events_chained_before_and_after_a_change_of_chains_per_unit_all_verify(
     assert report.ok and report.events >= 6
     victim = AuditEvent.objects.filter(action="x.before").order_by("seq").first()
     assert victim is not None
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
-                    ["someone else", victim.pk])
+    tamper(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+           ["someone else", victim.pk])
     assert [b.stream for b in verify_chains().breaks] == [old]
 
 
@@ -250,9 +276,8 @@ def test_a_chain_whose_every_event_was_removed_is_found(tree) -> None:  # type: 
     with transaction.atomic():
         ev = record(SYSTEM, "x", ("demo.thing", "gone"), unit_id=tree.hotel.pk)
     others = AuditEvent.objects.filter(stream=ev.stream).exclude(pk=ev.pk).values_list("pk", flat=True)
-    with connection.cursor() as cur:
-        for pk in [ev.pk, *others]:
-            cur.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [pk])  # noqa: S608
+    for pk in [ev.pk, *others]:
+        tamper(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [pk])  # noqa: S608
     report = verify_chains()
     assert [(b.stream, b.event_id) for b in report.breaks] == [(ev.stream, None)]
     assert "events were removed" in report.breaks[0].reason
@@ -264,9 +289,8 @@ def test_a_break_is_explained_in_the_users_language(tree) -> None:  # type: igno
 
     with transaction.atomic():
         ev = record(SYSTEM, "x", ("demo.thing", "edited"), unit_id=tree.hotel.pk)
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
-                    ["someone else", ev.pk])
+    tamper(f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s",  # noqa: S608
+           ["someone else", ev.pk])
     brk = verify_chains().breaks[0]
     assert brk.kind == "edited" and f"#{ev.pk}" in brk.explained and "已被修改" in brk.explained
     with translation.override("en"):
