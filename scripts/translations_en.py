@@ -1290,6 +1290,7 @@ EN: dict[str, str | tuple[str, str]] = {
     "所有演示账号的密码：%(pw)s": "Password of every demo login: %(pw)s",
     "“admin”同时是 Django 管理后台（/admin/）的超级用户。": "“admin” is also a superuser of the Django admin (/admin/).",
     # obligations
+    "、": ", ",
     "待办与期限": "Obligations and deadlines",
     "通知": "Notifications",
     "合规统计": "Compliance statistics",

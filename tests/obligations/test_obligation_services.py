@@ -35,6 +35,34 @@ def test_open_computes_the_deadline_and_its_why_and_audits(tree, people, open_on
     assert (note.recipient, note.channel, note.event) == (people.handler, "in_app", "open")
 
 
+def test_a_notification_reads_in_its_readers_language(people, open_one) -> None:  # type: ignore[no-untyped-def]
+    """The title and the clause list inside a notification are stored untranslated and rendered in
+    the reader's language, not frozen in the language the notification was made in."""
+    from django.utils import translation
+
+    from zhidu.obligations.models import translated_args
+
+    ob = open_one()
+    number = ob.title_args["number"]
+    services.waive(people.gm, ob, reason="客户撤诉")
+    note = Notification.objects.get(obligation=ob, event="open")
+    assert note.args["title"] == {"msgid": "办结投诉 %(number)s", "args": {"number": number}}
+    assert note.text() == f"新的待办事项：办结投诉 {number}，截止 2026-11-26 17:30（P4.4.4）"
+    with translation.override("en"):
+        assert note.text() == f"New obligation: Close complaint {number}, due 2026-11-26 17:30 (P4.4.4)"
+        waived = Notification.objects.get(obligation=ob, event="waive")
+        assert f"Close complaint {number}" in waived.text() and "办结" not in waived.text()
+    # outbound messages are written once, in the site's language
+    assert note.body == f"新的待办事项：办结投诉 {number}，截止 2026-11-26 17:30（P4.4.4）"
+    # a list argument is joined with the reader's enumeration comma
+    assert translated_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4、P4.4.1"}
+    with translation.override("en"):
+        assert translated_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4, P4.4.1"}
+    # a notification stored before this change (its title already rendered) reads as it was written
+    old = Notification(message=note.message, args={"title": "办结投诉 TS-9", "due": "x", "clauses": "P4.4.4"}, body="b")
+    assert old.text() == "新的待办事项：办结投诉 TS-9，截止 x（P4.4.4）"
+
+
 def test_open_inside_a_transaction_writes_under_one_savepoint(open_one, settings) -> None:  # type: ignore[no-untyped-def]
     """open_obligation = prepare_obligation + open: one savepoint (its own atomic block), not two."""
     from django.db import connection

@@ -117,7 +117,7 @@ def breach(candidate: Candidate, now: dt.datetime) -> bool:
         _audit(SYSTEM, "obligations.breach", ob, {"from": state, "due_at": ob.due_at, "detected_at": now})
         notify.record(routing.responsible_people(ob, policy, local.date()), event="breach",
                       message=gettext_noop("待办事项“%(title)s”已于 %(due)s 超期（%(clauses)s）"),
-                      args={"title": ob.title_text(), "due": _in(ob.due_at), "clauses": "、".join(ob.clauses)},
+                      args={"title": ob.title_arg(), "due": _in(ob.due_at), "clauses": list(ob.clauses)},
                       channels=policy.channels_for("breach"), obligation=ob, now=now)
     return True
 
@@ -147,7 +147,7 @@ def remind(ob: Obligation, now: dt.datetime) -> str:
                                                   "recipients": [p.pk for p in people]})
         notify.record(people, event="remind",
                       message=gettext_noop("提醒：待办事项“%(title)s”将于 %(due)s 到期（%(clauses)s）"),
-                      args={"title": ob.title_text(), "due": _in(ob.due_at), "clauses": "、".join(ob.clauses)},
+                      args={"title": ob.title_arg(), "due": _in(ob.due_at), "clauses": list(ob.clauses)},
                       channels=policy.channels_for("remind"), obligation=ob, now=now)
     return "sent"
 
@@ -180,8 +180,8 @@ def escalate(ob: Obligation, now: dt.datetime) -> str:
                                                     "recipients": [p.pk for p in people], "due_at": ob.due_at})
         notify.record(people, event="escalate",
                       message=gettext_noop("升级（第 %(level)s 级）：%(unit)s 的待办事项“%(title)s”已于 %(due)s 超期未办（%(clauses)s）"),
-                      args={"level": level, "unit": ob.responsible_unit.name, "title": ob.title_text(),
-                            "due": _in(ob.due_at), "clauses": "、".join(ob.clauses)},
+                      args={"level": level, "unit": ob.responsible_unit.name, "title": ob.title_arg(),
+                            "due": _in(ob.due_at), "clauses": list(ob.clauses)},
                       channels=policy.channels_for("escalate"), obligation=ob, now=now)
     return "sent"
 

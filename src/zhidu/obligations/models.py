@@ -12,6 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from zhidu.rulebook.decision import Decision
 
 
+def translated_args(args: dict[str, Any] | None) -> dict[str, Any]:
+    """A message's arguments in the reader's language: an argument stored as ``{"msgid": …, "args":
+    {…}}`` (an obligation's title, say) is translated with its own arguments, a list is joined with
+    the language's enumeration comma, anything else is used as stored."""
+    out: dict[str, Any] = {}
+    for key, value in (args or {}).items():
+        if isinstance(value, dict) and set(value) == {"msgid", "args"}:
+            inner = dict(value["args"] or {})
+            try:
+                value = gettext(value["msgid"]) % inner if inner else gettext(value["msgid"])
+            except (KeyError, TypeError, ValueError):
+                value = value["msgid"]
+        elif isinstance(value, list):
+            value = gettext("、").join(str(v) for v in value)
+        out[key] = value
+    return out
+
+
 class State(models.TextChoices):
     OPEN = "open", _("待办")
     EXTENDED = "extended", _("已延期")
@@ -92,6 +110,11 @@ class Obligation(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
 
+    def title_arg(self) -> dict[str, Any]:
+        """The title as a message argument that each reader sees in their own language
+        (``translated_args``), not in the language it was written in."""
+        return {"msgid": self.title, "args": dict(self.title_args or {})}
+
     def title_text(self) -> str:
         try:
             return gettext(self.title) % dict(self.title_args or {}) if self.title_args else gettext(self.title)
@@ -159,7 +182,7 @@ class Notification(models.Model):
 
     def text(self) -> str:
         try:
-            return gettext(self.message) % dict(self.args or {})
+            return gettext(self.message) % translated_args(self.args)
         except (KeyError, TypeError, ValueError):
             return self.body
 

@@ -25,14 +25,14 @@ from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.models import Person
 
 from .backends import get_backend
-from .models import Channel, Delivery, Notification, Obligation
+from .models import Channel, Delivery, Notification, Obligation, translated_args
 
 log = logging.getLogger(__name__)
 
 
 def _render(message: str, args: dict[str, Any]) -> str:
     try:
-        return gettext(message) % args if args else gettext(message)
+        return gettext(message) % translated_args(args) if args else gettext(message)
     except (KeyError, TypeError, ValueError):
         return message
 

@@ -253,7 +253,7 @@ def prepare_obligation(
     notes = notify.prepare(
         routing.responsible_people(obligation, policy, now.astimezone(_tz()).date()), event="open",
         message=gettext_noop("新的待办事项：%(title)s，截止 %(due)s（%(clauses)s）"),
-        args={"title": obligation.title_text(), "due": _in(obligation.due_at), "clauses": "、".join(obligation.clauses)},
+        args={"title": obligation.title_arg(), "due": _in(obligation.due_at), "clauses": list(obligation.clauses)},
         channels=policy.channels_for("open"), obligation=obligation, now=now)
     return PreparedObligation(obligation, unsaved, prepare_one(obligation, late=["subject_id"]), event, notes)
 
@@ -342,7 +342,7 @@ def extend(actor: access.Actor, obligation: Obligation | int, *, new_due: dt.dat
         errors.append(FieldError("reason", _("请说明延期原因。")))
     if ob.extension_count >= policy.max_extensions:
         errors.append(FieldError("new_due", _("已延期 %(n)s 次，达到上限 %(max)s 次（%(clauses)s）。") % {
-            "n": ob.extension_count, "max": policy.max_extensions, "clauses": "、".join(ob.clauses)}))
+            "n": ob.extension_count, "max": policy.max_extensions, "clauses": _("、").join(ob.clauses)}))
     if timezone.is_naive(new_due):
         new_due = timezone.make_aware(new_due, _tz())
     if new_due <= ob.due_at or new_due <= now:
@@ -352,7 +352,7 @@ def extend(actor: access.Actor, obligation: Obligation | int, *, new_due: dt.dat
         extra = cal.working_days_between(ob.original_due_at.astimezone(_tz()).date(), new_due.astimezone(_tz()).date())
         if extra > policy.extension_cap_working_days:
             errors.append(FieldError("new_due", _("延期不得超过原截止时间后 %(cap)s 个工作日（%(clauses)s）。") % {
-                "cap": policy.extension_cap_working_days, "clauses": "、".join(ob.clauses)}))
+                "cap": policy.extension_cap_working_days, "clauses": _("、").join(ob.clauses)}))
     if errors:
         raise ValidationFailed(_("延期信息有误。"), errors)
 
@@ -374,7 +374,7 @@ def extend(actor: access.Actor, obligation: Obligation | int, *, new_due: dt.dat
                                              "approver_id": approver.pk, "count": ob.extension_count})
     notify.record(routing.responsible_people(ob, policy, now.astimezone(_tz()).date()), event="extend",
                   message=gettext_noop("待办事项“%(title)s”已延期至 %(due)s：%(reason)s"),
-                  args={"title": ob.title_text(), "due": _in(new_due), "reason": ob.state_reason},
+                  args={"title": ob.title_arg(), "due": _in(new_due), "reason": ob.state_reason},
                   channels=policy.channels_for("extend"), obligation=ob, now=now)
     return ob
 
@@ -409,7 +409,7 @@ def waive(actor: access.Actor, obligation: Obligation | int, *, reason: str,
     policy = policy_for(ob)
     notify.record(routing.responsible_people(ob, policy, now.astimezone(_tz()).date()), event="waive",
                   message=gettext_noop("待办事项“%(title)s”已豁免：%(reason)s"),
-                  args={"title": ob.title_text(), "reason": ob.state_reason},
+                  args={"title": ob.title_arg(), "reason": ob.state_reason},
                   channels=policy.channels_for("waive"), obligation=ob, now=now)
     return ob
 
