@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from zhidu.attendance import services
@@ -135,11 +135,14 @@ def test_duty_officer_roll_call_and_same_day_report(client, hotel: Hotel, make_p
     if not late_evening:
         ob = Obligation.objects.get(kind=services.KIND_ROLL_CALL_REPORT)
         assert ob.responsible_person == officer and "P10.2.1" in ob.clauses and ob.state == State.OPEN
+        assert ob.title_args["names"] == [hotel.staff2.name]   # read in each reader's language
+        with translation.override("en"):
+            assert ob.title_text().startswith("Same-day absence report: ") and hotel.staff2.name in ob.title_text()
     assert client.post(url + "report/", {"note": "郭磊未到岗"}).status_code == 302
     roll.refresh_from_db()
     assert roll.reported_at is not None
     note = Notification.objects.get(recipient=director)
-    assert "郭磊" in note.body and "P10.2.1" in note.body
+    assert "郭磊" in note.body and "P10.2.1" in note.body and note.args["names"] == [hotel.staff2.name]
     if not late_evening:
         assert Obligation.objects.get(kind=services.KIND_ROLL_CALL_REPORT).state == State.MET
     _login(client, hotel.staff)

@@ -1060,7 +1060,7 @@ def record_roll_call(actor: access.Actor, unit: OrgUnit, day: dt.date, marks: di
                 access.SYSTEM, kind=KIND_ROLL_CALL_REPORT, subject=roll, responsible_person=_person(actor),
                 responsible_unit=unit, deadline=deadlines.fixed(due), decision=decision, now=now,
                 title=gettext_noop("当日通报缺勤：%(unit)s %(date)s（%(names)s）"),
-                title_args={"unit": unit.name, "date": day.isoformat(), "names": "、".join(absent)},
+                title_args={"unit": unit.name, "date": day.isoformat(), "names": list(absent)},
             )
             roll.obligation_id = ob.pk
             roll.save(update_fields=["obligation_id"])
@@ -1091,7 +1091,7 @@ def report_roll_call(actor: access.Actor, roll: RollCall, *, note: str = "", now
     if errors:
         raise ValidationFailed(_("无法通报。"), errors)
     absent = list(roll.entries.filter(presence=Presence.ABSENT).select_related("person"))
-    names = "、".join(e.person.name for e in absent) or _("无")
+    names: list[str] | str = [e.person.name for e in absent] or _("无")
     roll.reported_at, roll.report_note = now, text
     roll.save(update_fields=["reported_at", "report_note"])
     leaders = _leaders(roll.unit, roll.date, [getattr(actor, "pk", 0) or 0])

@@ -117,7 +117,7 @@ class Obligation(models.Model):
 
     def title_text(self) -> str:
         try:
-            return gettext(self.title) % dict(self.title_args or {}) if self.title_args else gettext(self.title)
+            return gettext(self.title) % translated_args(self.title_args) if self.title_args else gettext(self.title)
         except (KeyError, TypeError, ValueError):
             return self.title
 
