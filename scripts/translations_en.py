@@ -1289,6 +1289,12 @@ EN: dict[str, str | tuple[str, str]] = {
     "演示账号：": "Demo logins:",
     "所有演示账号的密码：%(pw)s": "Password of every demo login: %(pw)s",
     "“admin”同时是 Django 管理后台（/admin/）的超级用户。": "“admin” is also a superuser of the Django admin (/admin/).",
+    # the P4 rules' labels (what a registration or a closing still lacks)
+    "联系方式": "Contact details",
+    "答复结果": "Answer given",
+    "采纳情况答复": "Reply on adoption",
+    "处理结果反馈": "Result fed back",
+    "投诉人意见": "Complainant's opinion",
     # obligations
     "、": ", ",
     "待办与期限": "Obligations and deadlines",

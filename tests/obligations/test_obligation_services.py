@@ -40,7 +40,7 @@ def test_a_notification_reads_in_its_readers_language(people, open_one) -> None:
     the reader's language, not frozen in the language the notification was made in."""
     from django.utils import translation
 
-    from zhidu.obligations.models import translated_args
+    from zhidu.rulebook.decision import message_args
 
     ob = open_one()
     number = ob.title_args["number"]
@@ -55,9 +55,9 @@ def test_a_notification_reads_in_its_readers_language(people, open_one) -> None:
     # outbound messages are written once, in the site's language
     assert note.body == f"新的待办事项：办结投诉 {number}，截止 2026-11-26 17:30（P4.4.4）"
     # a list argument is joined with the reader's enumeration comma
-    assert translated_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4、P4.4.1"}
+    assert message_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4、P4.4.1"}
     with translation.override("en"):
-        assert translated_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4, P4.4.1"}
+        assert message_args({"clauses": ["P4.4.4", "P4.4.1"]}) == {"clauses": "P4.4.4, P4.4.1"}
     # a notification stored before this change (its title already rendered) reads as it was written
     old = Notification(message=note.message, args={"title": "办结投诉 TS-9", "due": "x", "clauses": "P4.4.4"}, body="b")
     assert old.text() == "新的待办事项：办结投诉 TS-9，截止 x（P4.4.4）"

@@ -374,6 +374,11 @@ def test_registration_form_lists_every_missing_field() -> None:
             "kind": "complaint", "content": "送货晚到", "receiving_unit": "linshu-company"}
     d = p4.registration_complete(form, PARAMS)
     assert d.value is False and d.facts["missing"] == ["contact", "receiving_person"]
+    assert zh(d) == "P4.3.2：登记表缺少：联系方式、受理人"
+    with override("en"):
+        assert d.explain().endswith("Contact details, Received by") and "联系" not in d.explain()
+    # the stored decision explains itself the same way after a round trip through JSON
+    assert Decision.from_dict(json.loads(json.dumps(d.as_dict()))).explain() == d.explain()
     assert p4.registration_complete({**form, "contact": "138", "receiving_person": "李"}, PARAMS).value is True
 
 
@@ -382,6 +387,10 @@ def test_a_complaint_closes_only_with_investigation_plan_feedback_and_opinion() 
     assert bare.value is False
     assert bare.facts["missing"] == ["investigator", "rectification_plan", "feedback", "satisfaction"]
     assert zh(bare) == "P4.4.3、P4.4.5、P4.6：不能办结，缺少：调查人、整改方案、处理结果反馈、投诉人意见"
+    with override("en"):   # clause list and labels in the reader's language
+        english = bare.explain()
+    assert english.startswith("P4.4.3, P4.4.5, P4.6") and "Investigator, Corrective action plan, Result fed back, " \
+        "Complainant's opinion" in english and "调查" not in english
     done = Closing("complaint", investigator="张三", classification="mistake", rectification_plan=True,
                    result_fed_back=True, satisfaction="满意")
     assert p4.can_close(done, PARAMS).value is True

@@ -212,7 +212,7 @@ def parse_punch_file(filename: str, content: bytes) -> ParsedFile:
     if i_dt is None:
         missing.append(_("打卡时间（time / 打卡时间）"))
     if missing:
-        raise FileError(_("缺少必需的列：%(columns)s") % {"columns": "、".join(missing)})
+        raise FileError(_("缺少必需的列：%(columns)s") % {"columns": _("、").join(missing)})
     assert i_person is not None and i_dt is not None
     body = raw[header_at + 1:]
     if len(body) > MAX_ROWS:

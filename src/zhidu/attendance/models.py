@@ -29,6 +29,8 @@ from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.rulebook.decision import message_args
+
 ZERO_DAYS = "0"
 
 
@@ -614,10 +616,10 @@ class DayResult(models.Model):
         for item in why:
             reason, args = item.get("reason", ""), item.get("args") or {}
             try:
-                text = gettext(reason) % dict(args) if args else gettext(reason)
+                text = gettext(reason) % message_args(args) if args else gettext(reason)
             except (KeyError, TypeError, ValueError):
                 text = reason
-            prefix = "、".join(item.get("clauses") or [])
+            prefix = gettext("、").join(item.get("clauses") or [])
             out.append(f"{prefix}{gettext('：')}{text}" if prefix else text)
         if self.provisional:
             out.append(gettext("（暂定：日历未收录该年份）"))

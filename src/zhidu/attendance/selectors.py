@@ -489,13 +489,13 @@ def month_sheet_xlsx(sheet: MonthSheet) -> bytes:
             s.late_count if s else None, s.early_count if s else None, float(s.absent_days) if s else None,
             float(s.leave_days) if s else None, float(s.fines) if s else None, float(s.deductions) if s else None,
             (_("是") if s.full_attendance_bonus else _("否")) if s else None,
-            "、".join(str(ACTION_LABELS.get(a.get("action"), a.get("action"))) for a in s.actions) if s else None,
+            _("、").join(str(ACTION_LABELS.get(a.get("action"), a.get("action"))) for a in s.actions) if s else None,
         ]
         ws.append([emp.person.name, emp.unit.name, str(emp.get_rank_display()), *marks, *totals])
         for r in row.days:
             if r is not None and r.status not in ("present", "rest"):
                 details.append([emp.person.name, r.date.isoformat(), r.get_status_display(), r.late_minutes,
-                                r.early_minutes, float(r.absent_days), "、".join(r.clauses), r.explain()])
+                                r.early_minutes, float(r.absent_days), _("、").join(r.clauses), r.explain()])
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 14
     for i in range(len(sheet.dates)):

@@ -810,7 +810,7 @@ def request_leave(
             approvers.append((role, who))
             if who is None:
                 errors.append(FieldError("kind", _("%(clauses)s：找不到审批人（%(role)s）。")
-                                         % {"clauses": "、".join(chain.clauses), "role": _(STEP_LABELS.get(role, role))}))
+                                         % {"clauses": _("、").join(chain.clauses), "role": _(STEP_LABELS.get(role, role))}))
     if errors:
         raise ValidationFailed(_("请假申请未通过：%(first)s") % {"first": errors[0].message}, errors)
     assert chain is not None
@@ -1821,7 +1821,7 @@ def _month_fines(pm: Any, period: str, params: Any) -> Decision:
         rule="attendance.month_fines", value=p7.money(amount), clauses=("P7.10",),
         reason=gettext_noop("%(month)s 无正当理由迟到早退，罚款共 %(amount)s 元（%(dates)s）"),
         reason_args={"month": period, "count": len(items), "amount": p7.money(amount),
-                     "dates": "、".join(d.strftime("%m-%d") for d, _a in items)},
+                     "dates": [d.strftime("%m-%d") for d, _a in items]},
         params=(params["p7.fine_staff_yuan"].use(), params["p7.fine_manager_yuan"].use()),
         facts={"items": [{"date": d.isoformat(), "amount": p7.money(a)} for d, a in items]},
     )

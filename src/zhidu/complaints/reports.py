@@ -89,7 +89,7 @@ def registration_fields(actor: access.Actor, c: Complaint) -> list[tuple[str, st
         (_("责任单位"), c.responsible_unit.name),
         (_("办理期限"), _when(c.due_at)),
         (_("状态"), str(State(c.state).label)),
-        (_("附件"), "、".join(a.name for a in c.attachments.filter(deleted_at__isnull=True))),
+        (_("附件"), _("、").join(a.name for a in c.attachments.filter(deleted_at__isnull=True))),
     ]
 
 

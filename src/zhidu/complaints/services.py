@@ -701,7 +701,7 @@ def _require_investigate(actor: Any, c: Complaint) -> None:
 def _require_state(c: Complaint, states: Iterable[str], errors: list[FieldError]) -> None:
     allowed = list(states)
     if c.state not in allowed:
-        labels = "、".join(str(State(s).label) for s in allowed)
+        labels = _("、").join(str(State(s).label) for s in allowed)
         errors.append(FieldError("state", _("当前状态为“%(state)s”，此操作只适用于：%(allowed)s。")
                                  % {"state": c.get_state_display(), "allowed": labels}))
 
@@ -709,7 +709,7 @@ def _require_state(c: Complaint, states: Iterable[str], errors: list[FieldError]
 def _require_kind(c: Complaint, kinds: Iterable[str], errors: list[FieldError]) -> None:
     allowed = list(kinds)
     if c.kind not in allowed:
-        labels = "、".join(str(Kind(k).label) for k in allowed)
+        labels = _("、").join(str(Kind(k).label) for k in allowed)
         errors.append(FieldError("kind", _("此操作只适用于：%(kinds)s。") % {"kinds": labels}))
 
 
@@ -987,7 +987,7 @@ def record_findings(actor: Any, complaint: Complaint, *, findings: str, responsi
         unit_params = _params(unit, today)
         levels = {str(lv["level"]) for lv in unit_params["p11.complaint_severity_levels"].value}
         if fault.severity not in levels:
-            errors.append(FieldError(f"{where}.severity", _("情节应为：%(levels)s。") % {"levels": "、".join(sorted(levels))}))
+            errors.append(FieldError(f"{where}.severity", _("情节应为：%(levels)s。") % {"levels": _("、").join(sorted(levels))}))
             continue
         if fault.source not in (p11.CUSTOMER, p11.SALES):
             errors.append(FieldError(f"{where}.source", _("投诉来源应为客户或销售人员（P11.6）。")))

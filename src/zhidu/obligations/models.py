@@ -9,25 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from zhidu.rulebook.decision import Decision
-
-
-def translated_args(args: dict[str, Any] | None) -> dict[str, Any]:
-    """A message's arguments in the reader's language: an argument stored as ``{"msgid": …, "args":
-    {…}}`` (an obligation's title, say) is translated with its own arguments, a list is joined with
-    the language's enumeration comma, anything else is used as stored."""
-    out: dict[str, Any] = {}
-    for key, value in (args or {}).items():
-        if isinstance(value, dict) and set(value) == {"msgid", "args"}:
-            inner = dict(value["args"] or {})
-            try:
-                value = gettext(value["msgid"]) % inner if inner else gettext(value["msgid"])
-            except (KeyError, TypeError, ValueError):
-                value = value["msgid"]
-        elif isinstance(value, list):
-            value = gettext("、").join(str(v) for v in value)
-        out[key] = value
-    return out
+from zhidu.rulebook.decision import Decision, message_args, msg
 
 
 class State(models.TextChoices):
@@ -112,12 +94,12 @@ class Obligation(models.Model):
 
     def title_arg(self) -> dict[str, Any]:
         """The title as a message argument that each reader sees in their own language
-        (``translated_args``), not in the language it was written in."""
-        return {"msgid": self.title, "args": dict(self.title_args or {})}
+        (``message_args``), not in the language it was written in."""
+        return msg(self.title, **dict(self.title_args or {}))
 
     def title_text(self) -> str:
         try:
-            return gettext(self.title) % translated_args(self.title_args) if self.title_args else gettext(self.title)
+            return gettext(self.title) % message_args(self.title_args) if self.title_args else gettext(self.title)
         except (KeyError, TypeError, ValueError):
             return self.title
 
@@ -126,7 +108,7 @@ class Obligation(models.Model):
 
     def explain(self) -> str:
         decision = self.why()
-        return decision.explain() if decision else "、".join(self.clauses)
+        return decision.explain() if decision else gettext("、").join(self.clauses)
 
     @property
     def is_pending(self) -> bool:
@@ -182,7 +164,7 @@ class Notification(models.Model):
 
     def text(self) -> str:
         try:
-            return gettext(self.message) % translated_args(self.args)
+            return gettext(self.message) % message_args(self.args)
         except (KeyError, TypeError, ValueError):
             return self.body
 

@@ -23,16 +23,17 @@ from django.utils.translation import gettext
 from zhidu.core.bulk import prepare_one
 from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.models import Person
+from zhidu.rulebook.decision import message_args
 
 from .backends import get_backend
-from .models import Channel, Delivery, Notification, Obligation, translated_args
+from .models import Channel, Delivery, Notification, Obligation
 
 log = logging.getLogger(__name__)
 
 
 def _render(message: str, args: dict[str, Any]) -> str:
     try:
-        return gettext(message) % translated_args(args) if args else gettext(message)
+        return gettext(message) % message_args(args) if args else gettext(message)
     except (KeyError, TypeError, ValueError):
         return message
 

@@ -17,6 +17,31 @@ from django.utils.translation import gettext
 T = TypeVar("T")
 
 
+def msg(msgid: str, **args: Any) -> dict[str, Any]:
+    """A message argument that is itself a message (a label, an obligation's title): stored as its
+    message id with its own arguments and translated only when shown (``message_args``)."""
+    return {"msgid": msgid, "args": args}
+
+
+def message_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A message's arguments in the reader's language: a ``msg`` is translated with its own
+    arguments, a list is joined with the language's enumeration comma (its items shown the same
+    way), anything else is used as stored."""
+    return {key: _shown(value) for key, value in (args or {}).items()}
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"msgid", "args"}:
+        inner = message_args(value["args"])
+        try:
+            return gettext(value["msgid"]) % inner if inner else gettext(value["msgid"])
+        except (KeyError, TypeError, ValueError):
+            return value["msgid"]
+    if isinstance(value, list | tuple):
+        return gettext("、").join(str(_shown(v)) for v in value)
+    return value
+
+
 @dataclass(frozen=True)
 class ParamUse:
     """A parameter value a rule read: key, value, its unit and comparison, and its clauses."""
@@ -41,8 +66,8 @@ class Decision:
 
     def explain(self) -> str:
         """E.g. "P7.4：迟到 42 分钟，超过 30 分钟，按旷工半天处理"."""
-        text = gettext(self.reason) % dict(self.reason_args) if self.reason else str(self.value)
-        prefix = "、".join(self.clauses)
+        text = gettext(self.reason) % message_args(self.reason_args) if self.reason else str(self.value)
+        prefix = gettext("、").join(self.clauses)
         sep = gettext("：")
         suffix = gettext("（暂定：日历未收录该年份）") if self.provisional else ""
         return f"{prefix}{sep}{text}{suffix}" if prefix else text + suffix

@@ -101,7 +101,7 @@ class ParamLine:
 
     def __str__(self) -> str:
         cmp = f"（{self.comparison_label}）" if self.comparison_label else ""
-        clauses = f" [{'、'.join(self.clauses)}]" if self.clauses else ""
+        clauses = f" [{gettext('、').join(self.clauses)}]" if self.clauses else ""
         return f"{self.key} = {self.value_text}{cmp}{clauses}"
 
 
@@ -152,7 +152,7 @@ def format_decision(decision: Decision | Mapping[str, Any]) -> str:
     w = why(decision)
     lines = [w.explanation,
              f"  {gettext('规则')}: {w.rule}",
-             f"  {gettext('条款')}: {'、'.join(w.clauses) or '—'}"]
+             f"  {gettext('条款')}: {gettext('、').join(w.clauses) or '—'}"]
     if w.params:
         lines.append(f"  {gettext('参数')}:")
         lines += [f"    {p}" for p in w.params]

@@ -233,7 +233,7 @@ def database_findings(book: Rulebook, on: dt.date) -> list[Finding]:
     stale = [key for key, pdef in book.params.items()
              if stored.get(key) != [(to_json(v.value), v.effective_from, v.effective_until) for v in pdef.versions]]
     if stale:
-        keys = "、".join(stale[:10]) + ("…" if len(stale) > 10 else "")
+        keys = _("、").join(stale[:10]) + ("…" if len(stale) > 10 else "")
         out.append(Finding("warning", "database", "rulebook",
                            _("数据库中的默认值与随软件提供的文件不一致（%(keys)s）：请运行 zhidu rulebook load。") % {"keys": keys}))
     return out

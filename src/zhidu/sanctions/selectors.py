@@ -105,7 +105,7 @@ def explain(entry: LedgerEntry) -> str:
         if entry.note:
             text = f"{text}{_('；')}{entry.note}"
     else:
-        prefix = "、".join(entry.clauses)
+        prefix = _("、").join(entry.clauses)
         text = f"{prefix}{_('：')}{entry.note}" if prefix else entry.note
     if entry.adjusts_id is not None:
         return _("更正第 %(id)s 条（期间锁定后）：%(why)s") % {"id": entry.adjusts_id, "why": text}

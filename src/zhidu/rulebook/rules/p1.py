@@ -174,7 +174,7 @@ def plan_complete(plan: Plan, params: ParamSet) -> Decision:
     reason = gettext_noop("方案要素齐全") if not missing else gettext_noop("方案缺少：%(missing)s")
     return Decision(
         rule="p1.plan_complete", value=not missing, clauses=("P1.3.1",), reason=reason,
-        reason_args={"missing": "、".join(missing)}, params=(p.use(),), facts={"missing": missing},
+        reason_args={"missing": list(missing)}, params=(p.use(),), facts={"missing": missing},
     )
 
 
@@ -218,7 +218,7 @@ def plan_duplicate(text: str, earlier: Mapping[str, str] | Iterable[tuple[str, s
         reason = gettext_noop("未发现与以往方案雷同（最高相似度 %(best)s，低于 %(limit)s）")
     return Decision(
         rule="p1.plan_duplicate", value=[pid for pid, _ in hits], clauses=("P1.3.1",), reason=reason,
-        reason_args={"plans": "、".join(pid for pid, _ in hits), "best": str(best.quantize(Decimal("0.01"))),
+        reason_args={"plans": [pid for pid, _ in hits], "best": str(best.quantize(Decimal("0.01"))),
                      "limit": str(p.value)},
         params=(p.use(),), facts={"compared": len(scored), "similarity": similarity},
     )
@@ -246,7 +246,7 @@ def plan_tasks_assigned(tasks: Iterable[PlanTask]) -> Decision:
         reason = gettext_noop("%(count)s 项任务均已落实到人")
     return Decision(
         rule="p1.plan_tasks_assigned", value=bool(tasks) and not unassigned, clauses=("P1.3.2",), reason=reason,
-        reason_args={"tasks": "、".join(unassigned), "count": len(tasks)},
+        reason_args={"tasks": list(unassigned), "count": len(tasks)},
         facts={"tasks": len(tasks), "unassigned": unassigned},
     )
 
@@ -312,7 +312,7 @@ def participation_records_complete(records: Iterable[ParticipationRecord], param
               else gettext_noop("签到记录不完整：%(people)s"))
     return Decision(
         rule="p1.participation_records_complete", value=not problems, clauses=("P1.3.5",), reason=reason,
-        reason_args={"count": len(records), "people": "、".join(problems)}, params=(sign_out.use(),),
+        reason_args={"count": len(records), "people": list(problems)}, params=(sign_out.use(),),
         facts={"participants": len(records), "problems": problems},
     )
 

@@ -29,7 +29,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from zhidu.calendar.rules import WorkCalendar, close_of_business
-from zhidu.rulebook.decision import Decision, rule
+from zhidu.rulebook.decision import Decision, msg, rule
 from zhidu.rulebook.params import ParamSet
 from zhidu.rulebook.rules.p1 import add_years
 
@@ -420,6 +420,14 @@ def route(request: RouteRequest, table: RoutingTable, params: ParamSet) -> Decis
 # --------------------------------------------------------------------------- P4.3.2 registration form
 
 
+#: The registration form's fields (``p4.registration_required_fields``) as the form names them.
+_FORM_LABELS = {
+    "customer": gettext_noop("客户"), "contact": gettext_noop("联系方式"), "channel": gettext_noop("受理渠道"),
+    "received_at": gettext_noop("受理时间"), "kind": gettext_noop("类型"), "content": gettext_noop("内容"),
+    "receiving_unit": gettext_noop("受理单位"), "receiving_person": gettext_noop("受理人"),
+}
+
+
 @rule("p4.registration_complete", clauses=["P4.3.2"])
 def registration_complete(form: Mapping[str, Any], params: ParamSet) -> Decision:
     """Every contact is recorded in the registration form with all of ``p4.registration_required_fields``
@@ -429,7 +437,8 @@ def registration_complete(form: Mapping[str, Any], params: ParamSet) -> Decision
     return Decision(
         rule="p4.registration_complete", value=not missing, clauses=("P4.3.2",),
         reason=gettext_noop("登记表填写完整") if not missing else gettext_noop("登记表缺少：%(missing)s"),
-        reason_args={"missing": "、".join(missing)}, params=(p.use(),), facts={"missing": missing},
+        reason_args={"missing": [msg(_FORM_LABELS[f]) if f in _FORM_LABELS else f for f in missing]},
+        params=(p.use(),), facts={"missing": missing},
     )
 
 
@@ -451,8 +460,9 @@ class Closing:
 
 
 _LABELS = {
-    "answer": "答复结果", "reply": "采纳情况答复", "investigator": "调查人", "classification": "调查定性",
-    "rectification_plan": "整改方案", "feedback": "处理结果反馈", "satisfaction": "投诉人意见",
+    "answer": gettext_noop("答复结果"), "reply": gettext_noop("采纳情况答复"), "investigator": gettext_noop("调查人"),
+    "classification": gettext_noop("调查定性"), "rectification_plan": gettext_noop("整改方案"),
+    "feedback": gettext_noop("处理结果反馈"), "satisfaction": gettext_noop("投诉人意见"),
 }
 
 
@@ -492,7 +502,7 @@ def can_close(closing: Closing, params: ParamSet) -> Decision:
     return Decision(
         rule="p4.can_close", value=not missing, clauses=clauses,
         reason=gettext_noop("可以办结") if not missing else gettext_noop("不能办结，缺少：%(missing)s"),
-        reason_args={"missing": "、".join(_LABELS[m] for m in missing)}, params=tuple(used),
+        reason_args={"missing": [msg(_LABELS[m]) for m in missing]}, params=tuple(used),
         facts={"kind": closing.kind, "missing": missing},
     )
 

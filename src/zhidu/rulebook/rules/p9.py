@@ -65,7 +65,7 @@ def daily_summary_due(summarized: Iterable[dt.date], as_of: dt.datetime, params:
             raise ValueError("no open summary day within a year")
     provisional = provisional or not calendar.is_known(nxt)
     next_due = due_at(nxt)
-    args = {"next": _fmt(next_due), "missing": "、".join(missing), "count": len(missing)}
+    args = {"next": _fmt(next_due), "missing": list(missing), "count": len(missing)}
     reason = (gettext_noop("意见箱汇总缺 %(count)s 天：%(missing)s；下次汇总截止 %(next)s") if missing
               else gettext_noop("意见箱每日汇总无缺漏；下次汇总截止 %(next)s"))
     return Decision(
