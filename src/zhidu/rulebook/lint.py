@@ -54,7 +54,7 @@ class Finding:
                 "source": self.source}
 
     def __str__(self) -> str:
-        clauses = f" {'、'.join(self.clauses)}" if self.clauses else ""
+        clauses = f" {gettext('、').join(self.clauses)}" if self.clauses else ""
         return f"{self.severity.upper():7} [{self.kind}] {self.subject}{clauses}: {self.message}"
 
 
@@ -234,7 +234,7 @@ def lint(book: Rulebook, on: dt.date, params: ParamSet | None = None, *,
             unknown = [c for c in info.clauses if c not in book.clauses]
             if unknown or not info.clauses:
                 add(Finding("warning", "rule", rid, gettext("规则引用了规则库中没有的条款：%(ids)s") % {
-                    "ids": "、".join(unknown) or "—"}, tuple(unknown)))
+                    "ids": gettext("、").join(unknown) or "—"}, tuple(unknown)))
         cited = {c for info in rules.values() for c in info.clauses}
         for cid, clause in book.clauses.items():
             if clause.status == "enforced" and cid not in cited:
