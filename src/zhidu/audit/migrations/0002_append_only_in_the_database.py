@@ -8,6 +8,10 @@ TRUNCATE (Django's test flush) is not a row change and is not refused.
 SQLite: a trigger refuses every UPDATE. DELETE stays refused by the app only: SQLite empties tables
 with DELETE (Django's flush does), and a trigger cannot tell a flush from one row's removal. A
 removed event is found by ``zhidu audit verify`` as a broken chain.
+
+A later migration that rebuilds this table on SQLite (Django does so for most column changes) drops
+its trigger with the old table: such a migration must create it again (``SQLITE_FORWARD``);
+``tests/test_audit.py::test_the_database_refuses_to_change_an_event`` fails until it does.
 """
 
 from __future__ import annotations
