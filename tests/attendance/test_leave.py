@@ -119,6 +119,11 @@ def test_p78_up_to_three_days_department_manager(hotel: Hotel) -> None:
     assert leave.chain_decision["clauses"] == ["P7.8"]
     (ob,) = _pending(hotel.dm)
     assert ob.kind == services.KIND_LEAVE_APPROVAL and "P7.8" in ob.clauses
+    assert "事假" in ob.title_text()          # the kind is stored as its message id, shown per reader
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert "Personal leave" in ob.title_text() and "事假" not in ob.title_text()
     assert any(item.id == ob.pk for item in inbox.inbox(hotel.dm))
     assert "P7.8" in ob.explain()
     with pytest.raises(PermissionDeniedError):

@@ -379,6 +379,10 @@ def test_registration_form_lists_every_missing_field() -> None:
         assert d.explain().endswith("Contact details, Received by") and "联系" not in d.explain()
     # the stored decision explains itself the same way after a round trip through JSON
     assert Decision.from_dict(json.loads(json.dumps(d.as_dict()))).explain() == d.explain()
+    from zhidu.rulebook.schemas import decision_out  # the API gives the arguments as text, as before
+
+    with override("en"):
+        assert decision_out(d)["reason_args"] == {"missing": "Contact details, Received by"}
     assert p4.registration_complete({**form, "contact": "138", "receiving_person": "李"}, PARAMS).value is True
 
 

@@ -26,10 +26,11 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from zhidu.rulebook.decision import message_args
+from zhidu.rulebook.decision import message_args, msg
 
 ZERO_DAYS = "0"
 
@@ -394,6 +395,14 @@ class LeaveRequest(models.Model):
 
     def kind_label(self) -> str:
         return self.leave_type.name if self.leave_type_id and self.leave_type else str(self.get_kind_display())
+
+    def kind_arg(self) -> str | dict[str, Any]:
+        """The kind as a stored message argument (``message_args``): a leave type's own name, or the
+        built-in kind's message id, shown in each reader's language."""
+        if self.leave_type_id and self.leave_type:
+            return self.leave_type.name
+        with translation.override(None):   # no language active: the label is its message id
+            return msg(str(self.get_kind_display()))
 
 
 class StepStatus(models.TextChoices):

@@ -33,7 +33,7 @@ from zhidu.obligations.models import State as ObligationState
 from zhidu.obligations.routing import nearest_holders
 from zhidu.org import access
 from zhidu.org.models import Employment, OrgUnit, Person, Role
-from zhidu.rulebook.decision import Decision
+from zhidu.rulebook.decision import Decision, msg
 from zhidu.rulebook.rules import p7, p10
 from zhidu.rulebook.selectors import params_for
 
@@ -656,7 +656,7 @@ def _open_step(leave: LeaveRequest, step: LeaveApproval, now: dt.datetime) -> No
         access.SYSTEM, kind=KIND_LEAVE_APPROVAL, subject=leave, responsible_person=approver,
         responsible_unit=leave.unit, deadline=deadlines.working_days(1, start=now), decision=chain, now=now,
         title=gettext_noop("审批请假：%(name)s %(kind)s %(start)s 至 %(end)s（%(days)s 天，第 %(step)s 步）"),
-        title_args={"name": leave.person.name, "kind": leave.kind_label(), "start": leave.start_date.isoformat(),
+        title_args={"name": leave.person.name, "kind": leave.kind_arg(), "start": leave.start_date.isoformat(),
                     "end": leave.end_date.isoformat(), "days": p7.num(leave.days), "step": step.step},
     )
     step.obligation_id = ob.pk
@@ -1091,7 +1091,7 @@ def report_roll_call(actor: access.Actor, roll: RollCall, *, note: str = "", now
     if errors:
         raise ValidationFailed(_("无法通报。"), errors)
     absent = list(roll.entries.filter(presence=Presence.ABSENT).select_related("person"))
-    names: list[str] | str = [e.person.name for e in absent] or _("无")
+    names: list[str] | dict[str, Any] = [e.person.name for e in absent] or msg(gettext_noop("无"))
     roll.reported_at, roll.report_note = now, text
     roll.save(update_fields=["reported_at", "report_note"])
     leaders = _leaders(roll.unit, roll.date, [getattr(actor, "pk", 0) or 0])
@@ -1821,7 +1821,9 @@ def _month_fines(pm: Any, period: str, params: Any) -> Decision:
         rule="attendance.month_fines", value=p7.money(amount), clauses=("P7.10",),
         reason=gettext_noop("%(month)s 无正当理由迟到早退，罚款共 %(amount)s 元（%(dates)s）"),
         reason_args={"month": period, "count": len(items), "amount": p7.money(amount),
-                     "dates": [d.strftime("%m-%d") for d, _a in items]},
+                     # a string, as stored since the first close: the ledger compares stored decisions to see
+                     # whether a re-close changed a fine
+                     "dates": "、".join(d.strftime("%m-%d") for d, _a in items)},
         params=(params["p7.fine_staff_yuan"].use(), params["p7.fine_manager_yuan"].use()),
         facts={"items": [{"date": d.isoformat(), "amount": p7.money(a)} for d, a in items]},
     )

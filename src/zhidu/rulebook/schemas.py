@@ -11,7 +11,7 @@ from typing import Any
 
 from ninja import Schema
 
-from .decision import Decision
+from .decision import Decision, message_args
 from .explain import why
 
 
@@ -48,7 +48,7 @@ def decision_out(decision: Decision | Mapping[str, Any]) -> dict[str, Any]:
         "clauses": list(w.clauses),
         "explanation": w.explanation,
         "reason": data.get("reason", ""),
-        "reason_args": dict(data.get("reason_args", {})),
+        "reason_args": message_args(data.get("reason_args")),   # in the active language, as strings
         "params": [{"key": p.key, "value": p.value, "unit": p.unit, "comparison": p.comparison,
                     "comparison_label": p.comparison_label, "clauses": list(p.clauses)} for p in w.params],
         "facts": dict(data.get("facts", {})),
