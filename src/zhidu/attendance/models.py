@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from zhidu.rulebook.decision import message_args, msg
+from zhidu.rulebook.decision import msg, render
 
 ZERO_DAYS = "0"
 
@@ -624,10 +624,7 @@ class DayResult(models.Model):
                 why.append({"clauses": ["P7.5.3"], "reason": PERSONAL_LEAVE_REASON, "args": {}})
         for item in why:
             reason, args = item.get("reason", ""), item.get("args") or {}
-            try:
-                text = gettext(reason) % message_args(args) if args else gettext(reason)
-            except (KeyError, TypeError, ValueError):
-                text = reason
+            text = render(reason, args)
             prefix = gettext("、").join(item.get("clauses") or [])
             out.append(f"{prefix}{gettext('：')}{text}" if prefix else text)
         if self.provisional:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from zhidu.rulebook.decision import Decision, message_args, msg
+from zhidu.rulebook.decision import Decision, msg, render
 
 
 class State(models.TextChoices):
@@ -98,10 +98,7 @@ class Obligation(models.Model):
         return msg(self.title, **dict(self.title_args or {}))
 
     def title_text(self) -> str:
-        try:
-            return gettext(self.title) % message_args(self.title_args) if self.title_args else gettext(self.title)
-        except (KeyError, TypeError, ValueError):
-            return self.title
+        return render(self.title, self.title_args)
 
     def why(self) -> Decision | None:
         return Decision.from_dict(self.decision) if self.decision else None
@@ -163,10 +160,7 @@ class Notification(models.Model):
         return f"{self.channel} → {self.recipient_id}: {self.subject}"
 
     def text(self) -> str:
-        try:
-            return gettext(self.message) % message_args(self.args)
-        except (KeyError, TypeError, ValueError):
-            return self.body
+        return render(self.message, self.args, fallback=self.body)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.pk, "channel": self.channel, "event": self.event, "text": self.text(),

@@ -23,19 +23,12 @@ from django.utils.translation import gettext
 from zhidu.core.bulk import prepare_one
 from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.models import Person
-from zhidu.rulebook.decision import message_args
+from zhidu.rulebook.decision import render
 
 from .backends import get_backend
 from .models import Channel, Delivery, Notification, Obligation
 
 log = logging.getLogger(__name__)
-
-
-def _render(message: str, args: dict[str, Any]) -> str:
-    try:
-        return gettext(message) % message_args(args) if args else gettext(message)
-    except (KeyError, TypeError, ValueError):
-        return message
 
 
 def _address(person: Person, channel: str) -> str:
@@ -103,7 +96,7 @@ def prepare(
     be one not stored yet)."""
     now = now or timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
-        body = _render(message, args)
+        body = render(message, args)
         title = obligation.title_text() if obligation is not None else ""
         subject = gettext("【制度】%(title)s") % {"title": title or body[:60]}
     seen: set[int] = set()

@@ -30,13 +30,19 @@ def message_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: _shown(value) for key, value in (args or {}).items()}
 
 
+def render(msgid: str, args: Mapping[str, Any] | None = None, *, fallback: str | None = None) -> str:
+    """A stored message in the reader's language, with its arguments (``message_args``); a message
+    that its arguments do not fit (a catalogue or stored row out of step) is shown as ``fallback``,
+    by default its message id."""
+    try:
+        return gettext(msgid) % message_args(args) if args else gettext(msgid)
+    except (KeyError, TypeError, ValueError):
+        return msgid if fallback is None else fallback
+
+
 def _shown(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"msgid", "args"}:
-        inner = message_args(value["args"])
-        try:
-            return gettext(value["msgid"]) % inner if inner else gettext(value["msgid"])
-        except (KeyError, TypeError, ValueError):
-            return value["msgid"]
+        return render(value["msgid"], value["args"])
     if isinstance(value, list | tuple):
         return gettext("、").join(str(_shown(v)) for v in value)
     return value
